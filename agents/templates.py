@@ -26,8 +26,8 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
-from collections import OrderedDict
-from collections.abc import Iterable, Iterator
+from collections import Counter, OrderedDict
+from collections.abc import Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -76,28 +76,33 @@ _PART = r"[A-Za-z0-9$]*"
 _TOKEN = re.compile(
     rf"""
     (?P<lead>[{re.escape(_LEAD)}]*)
-    (?:(?P<key>[A-Za-z_][\w.$\-]*?[=:@\[(])(?![=:\\]))?
     (?:
-      [-+]?\d(?:[\d.,:/_+\-]*\d)?(?:[A-Za-zµ]{{1,3}}|%)?    # numbers, IPv4(:port), dates,
+      (?:[A-Za-z0-9\-]+\.)+[A-Za-z][A-Za-z0-9\-]*:\d{{1,5}}  # host.name:port is not a key
+    | localhost:\d{{1,5}}
+    | (?:(?![0-9a-fA-F]{{1,4}}:[0-9a-fA-F]{{0,4}}:)                 # an IPv6 address is no key
+         (?P<key>[A-Za-z_][\w.$\-]*?[=:@\[(])(?![=:\\]))?
+      (?:
+        [-+]?\d(?:[\d.,:/_+\-]*\d)?(?:[A-Za-zµ]{{1,3}}|%)?  # numbers, IPv4(:port), dates,
                                                           # times, versions, 10ms, 5MB, 3%
-    | (?:{_PART}[{_SEP}]+)*?                               # an id glued from parts, one of
-      (?:\d+(?:[A-Za-z]{{1,3}})?                           # which is a number (with unit),
-      | (?=[0-9a-fA-F]*\d)[0-9a-fA-F]{{6,}}                 # a hex run,
-      | [A-Za-z0-9$]*\d{{4}}[A-Za-z0-9$]*                   # a long digit run (UUIDs, ISO
-      | [A-Za-z]*\d+[A-Za-z]+\d+[A-Za-z0-9$]*               # dates), or alternates: a1b2
+      | (?:{_PART}[{_SEP}]+)*?                             # an id glued from parts, one of
+        (?:\d+(?:[A-Za-z]{{1,3}})?                         # which is a number (with unit),
+        | (?=[0-9a-fA-F]*\d)[0-9a-fA-F]{{6,}}               # a hex run,
+        | [A-Za-z0-9$]*\d{{4}}[A-Za-z0-9$]*                 # a long digit run (UUIDs, ISO
+        | [A-Za-z]*\d+[A-Za-z]+\d+[A-Za-z0-9$]*             # dates), or alternates: a1b2
+        )
+        (?:[{_SEP}]+{_PART})*
+      | (?:~|\.{{1,2}})?/[^\s/]\S*?                        # absolute, ./ ../ ~/ path
+      | [A-Za-z][A-Za-z0-9+.\-]*://\S*?                    # URL
+      | [\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+                    # e-mail
+      | [-+]?0[xX][0-9a-fA-F]+                            # 0x hex
+      | (?=[0-9a-fA-F]*\d)[0-9a-fA-F]{{6,}}                # hashes, long hex ids
+      | (?=[0-9a-fA-F:]*\d)[0-9a-fA-F]{{0,4}}(?::[0-9a-fA-F]{{0,4}}){{2,7}}(?:%\w+)?  # IPv6
+      | \[(?=[0-9a-fA-F:.]*\d)[0-9a-fA-F:.]+\](?::\d+)?    # [IPv6]:port
+      | [A-Za-z]:\\\S*?                                    # Windows path
+      | \\\\\S+?                                           # UNC path
       )
-      (?:[{_SEP}]+{_PART})*
-    | (?:~|\.{{1,2}})?/[^\s/]\S*?                          # absolute, ./ ../ ~/ path
-    | [A-Za-z][A-Za-z0-9+.\-]*://\S*?                      # URL
-    | [\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+                      # e-mail
-    | [-+]?0[xX][0-9a-fA-F]+                              # 0x hex
-    | (?=[0-9a-fA-F]*\d)[0-9a-fA-F]{{6,}}                  # hashes, long hex ids
-    | (?=[0-9a-fA-F:]*\d)[0-9a-fA-F]{{0,4}}(?::[0-9a-fA-F]{{0,4}}){{2,7}}(?:%\w+)?  # IPv6, MAC
-    | \[(?=[0-9a-fA-F:.]*\d)[0-9a-fA-F:.]+\](?::\d+)?             # [IPv6]:port
-    | [A-Za-z]:\\\S*?                                      # Windows path
-    | \\\\\S+?                                             # UNC path
     )
-    (?P<trail>[{re.escape(_TRAIL)}]*)
+    (?P<trail>(?!::)[{re.escape(_TRAIL)}]*)                # "::" ends an IPv6 address
     """,
     re.VERBOSE,
 )
@@ -627,3 +632,26 @@ class TemplateMiner:
             evicted.append(victim.cluster_id)
             self._structure_changed()
         return tuple(evicted)
+
+
+def grouping_accuracy(truth: Sequence[Hashable], predicted: Sequence[Hashable]) -> float:
+    """Grouping accuracy (Zhu et al., ICSE-SEIP 2019) of predicted groups against labels.
+
+    A predicted group counts only if its lines are exactly the lines of one true
+    template; the score is the share of lines in such groups. Group ids are compared,
+    never template texts, so any id scheme can be scored.
+    """
+    if len(truth) != len(predicted):
+        raise ValueError(f"{len(truth)} labels but {len(predicted)} predictions")
+    if not truth:
+        return 1.0
+    true_sizes = Counter(truth)
+    members: dict[Hashable, list[Hashable]] = {}
+    for label, group in zip(truth, predicted, strict=True):
+        members.setdefault(group, []).append(label)
+    exact = sum(
+        len(labels)
+        for labels in members.values()
+        if len(set(labels)) == 1 and true_sizes[labels[0]] == len(labels)
+    )
+    return exact / len(truth)
