@@ -108,10 +108,17 @@ _TOKEN = re.compile(
 )
 
 
+_LONGEST_SHAPED_TOKEN = 120
+
+
 def mask_token(token: str) -> str:
     """The token with its variable part replaced by `<*>`; words come back unchanged."""
     if not _NEEDS_LOOK.search(token):
         return token
+    if len(token) > _LONGEST_SHAPED_TOKEN:
+        # Blobs, encoded payloads, long lists glued with commas: variables all, and too
+        # long to match shape by shape (the id pattern backtracks quadratically).
+        return WILDCARD
     shape = _TOKEN.fullmatch(token)
     if shape is None:
         return token
