@@ -16,6 +16,15 @@ from collections.abc import Sequence
 # Module names under errorstream.cli, in the order `errorstream --help` lists them.
 COMMANDS: tuple[str, ...] = (
     # one module per line, so parallel additions merge cleanly
+    "up",
+    "down",
+    "status",
+    "logs",
+    "topics",
+    "migrate",
+    "worker",
+    "project",
+    "demo",
 )
 
 

@@ -1,0 +1,41 @@
+"""The Faust application every errorstream agent runs in.
+
+Values travel as raw bytes: agents decode them with errorstream's codec themselves, so that a
+message that cannot be decoded becomes a dead letter instead of an exception inside Faust.
+State lives in plain Faust tables (in memory, recovered from their compacted changelogs).
+"""
+
+from __future__ import annotations
+
+import faust
+
+from errorstream.agents.transport import broker_url
+from errorstream.config import Settings, settings
+
+
+def create_app(config: Settings) -> faust.App:
+    return faust.App(
+        config.app_id,
+        broker=broker_url(config.bootstrap_servers),
+        value_serializer="raw",
+        key_serializer="raw",
+        store="memory://",
+        autodiscover=False,
+        topic_partitions=config.topic_partitions,
+        topic_replication_factor=config.replication_factor,
+        topic_allow_declare=True,
+        consumer_auto_offset_reset="earliest",
+        processing_guarantee="at_least_once",
+        producer_acks=-1,
+        broker_commit_every=1000,
+        broker_commit_interval=1.0,
+        stream_buffer_maxsize=8192,
+        table_standby_replicas=0,
+        web_enabled=True,
+        web_bind="127.0.0.1",
+        web_port=config.worker_web_port,
+        web_in_thread=False,
+    )
+
+
+app = create_app(settings())

@@ -1,0 +1,121 @@
+"""The loop every agent runs: decode, hand the event to a pure function, send what it returns.
+
+A message that cannot be decoded, is not an event the stage expects, or makes the pure function
+raise, becomes a DeadLettered event on error.deadletter with the reason and the original bytes;
+the loop goes on. Nothing is lost and the worker never crashes on input.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterable, Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import faust
+
+from errorstream.schemas.models import Event
+from errorstream.schemas.serialization import AvroCodec, Codec, DecodeError
+from errorstream.streams.deadletter import dead_letter
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Emit:
+    """An event a stage sends, and to which catalogue topic."""
+
+    topic: str
+    event: Event
+    key: bytes | None = None
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where the message being processed came from."""
+
+    topic: str
+    partition: int
+    offset: int
+    timestamp: datetime | None
+
+
+Handler = Callable[[Event, Origin], Iterable[Emit]]
+Sender = Callable[[str, bytes | None, bytes], Awaitable[Any]]
+
+
+class Stage:
+    """One agent's decode → handle → encode loop, with dead-lettering."""
+
+    def __init__(
+        self,
+        name: str,
+        handler: Handler,
+        accepts: tuple[type[Event], ...],
+        send: Sender,
+        codec: Codec | None = None,
+        deadletter_topic: str = "error.deadletter",
+    ) -> None:
+        self.name = name
+        self.handler = handler
+        self.accepts = accepts
+        self.send = send
+        self.codec = codec or AvroCodec()
+        self.deadletter_topic = deadletter_topic
+        self.processed = 0
+        self.dead_lettered = 0
+
+    async def process(
+        self, value: Any, key: bytes | None, origin: Origin
+    ) -> None:
+        try:
+            event = self.codec.decode(value)
+            if not isinstance(event, self.accepts):
+                raise DecodeError(
+                    "unexpected_event", f"{self.name} does not take {event.event_type}"
+                )
+        except DecodeError as exc:
+            await self._dead_letter(exc.reason_code, exc.reason, value, key, origin)
+            return
+        try:
+            payloads = [
+                (emit.topic, emit.key or emit.event.key, self.codec.encode(emit.event))
+                for emit in self.handler(event, origin)
+            ]
+        except Exception as exc:  # a bug or an input the logic cannot take: keep it, go on
+            log.exception("%s failed on %s/%s@%s", self.name, origin.topic, origin.partition,
+                          origin.offset)
+            await self._dead_letter("processing_error", f"{type(exc).__name__}: {exc}", value,
+                                    key, origin)
+            return
+        for topic, out_key, payload in payloads:
+            await self.send(topic, out_key, payload)
+        self.processed += 1
+
+    async def _dead_letter(
+        self, reason_code: str, reason: str, value: Any, key: bytes | None, origin: Origin
+    ) -> None:
+        self.dead_lettered += 1
+        raw = value if isinstance(value, bytes) else repr(value).encode()
+        letter = dead_letter(
+            stage=self.name,
+            reason_code=reason_code,
+            reason=reason,
+            topic=origin.topic,
+            partition=origin.partition,
+            offset=origin.offset,
+            key=key,
+            value=raw,
+            timestamp=origin.timestamp,
+        )
+        await self.send(self.deadletter_topic, key, self.codec.encode(letter))
+
+    async def run(self, stream: AsyncIterable[faust.EventT[Any]]) -> None:
+        async for event in stream:  # type: ignore[attr-defined]
+            message = event.message
+            timestamp = (
+                datetime.fromtimestamp(message.timestamp, UTC) if message.timestamp else None
+            )
+            origin = Origin(message.topic, message.partition, message.offset, timestamp)
+            await self.process(event.value, message.key, origin)

@@ -1,0 +1,4 @@
+"""python -m errorstream"""
+from errorstream.cli import run
+
+run()
