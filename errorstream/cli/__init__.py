@@ -25,6 +25,7 @@ COMMANDS: tuple[str, ...] = (
     "worker",
     "project",
     "demo",
+    "mine_templates",
 )
 
 
