@@ -40,8 +40,11 @@ WILDCARD = "<*>"
 # --------------------------------------------------------------------------------------
 
 # Quoted values may hold spaces, so they are replaced before the line is split. An
-# apostrophe inside a word ("can't") never opens a quote.
+# apostrophe inside a word ("can't") never opens a quote. A quoted record that opens
+# with an upper-case keyword keeps it ("GET /x HTTP/1.1" becomes "GET <*>"): the verb
+# of a request or statement is what tells its events apart.
 _QUOTED = re.compile(r"""(?<![\w'"])(?:"[^"\n]*"|'[^'\n]*')(?![\w'"])""")
+_LEADING_KEYWORD = re.compile(r"([A-Z]{2,10})\s+\S")
 
 # Dates written with words span several tokens ("Sun Dec 04 04:47:44 2005", "Jul 29,
 # 2015 5:41:44 PM"). Their numbers are masked token by token; a month, weekday, AM/PM or
@@ -230,8 +233,11 @@ def _join_dates(tokens: list[str]) -> list[str]:
 
 
 def _quoted_placeholder(match: re.Match[str]) -> str:
-    quote = match.group(0)[0]
-    return quote + WILDCARD + quote
+    quoted = match.group(0)
+    keyword = _LEADING_KEYWORD.match(quoted, 1)
+    if keyword:
+        return f"{quoted[0]}{keyword.group(1)} {WILDCARD}{quoted[0]}"
+    return quoted[0] + WILDCARD + quoted[0]
 
 
 _DEFAULT_MASKER = TokenMasker()

@@ -54,6 +54,10 @@ W = WILDCARD
             ["unknown", "column", f"'{W}'", "in", f"'{W}'"],
         ),
         ('key "user:42:name" missing', ["key", f'"{W}"', "missing"]),
+        (
+            '10.11.10.1 "GET /v2/servers/detail HTTP/1.1" status: 200',
+            [W, '"GET', f'{W}"', "status:", W],
+        ),
         ("at 2015-07-29 17:41:44,747 done", ["at", W, "done"]),
         ("at 2015-07-29T17:41:44.747Z done", ["at", W, "done"]),
         ("at [Sun Dec 04 04:47:44 2005] done", ["at", f"[{W}]", "done"]),
