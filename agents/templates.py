@@ -375,8 +375,10 @@ class TemplateMiner:
     Not thread-safe: a worker owns its miner (one per partition).
     """
 
-    def __init__(self, config: MinerConfig | None = None) -> None:
+    def __init__(self, config: MinerConfig | None = None, namespace: str = "") -> None:
         self.config = config or MinerConfig()
+        self.namespace = namespace
+        """Namespace of `add` and `match` calls that name none."""
         self._masker = TokenMasker(self.config.cache_size)
         self._clusters: OrderedDict[str, _Cluster] = OrderedDict()  # by recency of use
         self._aliases: dict[str, str] = {}
@@ -389,8 +391,10 @@ class TemplateMiner:
 
     # -- public API -----------------------------------------------------------------
 
-    def add(self, message: str, namespace: str = "") -> TemplateMatch:
+    def add(self, message: str, namespace: str | None = None) -> TemplateMatch:
         """Learns from one message and says which cluster it joined."""
+        if namespace is None:
+            namespace = self.namespace
         tokens = self._masker(message)
         self._clock += 1
         cluster = self._search(namespace, tokens)
@@ -411,8 +415,10 @@ class TemplateMiner:
         match = self._touch(survivor, changed=True, is_new=False)
         return match._replace(merged_ids=merged) if merged else match
 
-    def match(self, message: str, namespace: str = "") -> TemplateMatch | None:
+    def match(self, message: str, namespace: str | None = None) -> TemplateMatch | None:
         """The cluster a message would join, without learning from it."""
+        if namespace is None:
+            namespace = self.namespace
         cluster = self._search(namespace, self._masker(message))
         if cluster is None:
             return None
@@ -451,10 +457,18 @@ class TemplateMiner:
 
     @classmethod
     def restore(
-        cls, records: Iterable[ClusterRecord], config: MinerConfig | None = None
+        cls,
+        records: Iterable[ClusterRecord],
+        config: MinerConfig | None = None,
+        namespace: str = "",
     ) -> TemplateMiner:
-        """Rebuilds the miner that produced `records` (from `clusters()`)."""
-        miner = cls(config)
+        """Rebuilds the miner that produced `records` (from `clusters()`).
+
+        Pass the same config: routes depend on `prefix_tokens`. Records whose sizes and
+        recency were flushed late still rebuild the same templates and ids; only the
+        order of eviction under memory pressure can differ.
+        """
+        miner = cls(config, namespace)
         ordered = sorted(records, key=lambda r: (r.last_used, r.created, r.cluster_id))
         for record in ordered:
             cluster = _Cluster(record.cluster_id, record.namespace, record.template, record.created)

@@ -268,6 +268,7 @@ def test_namespaces_never_share_clusters() -> None:
     assert a.cluster_id != b.cluster_id
     assert miner.match("cache miss for key 7", "orders").cluster_id == a.cluster_id  # type: ignore[union-attr]
     assert miner.match("cache miss for key 7", "search") is None
+    assert TemplateMiner(namespace="orders").add("cache miss for key 9").cluster_id == a.cluster_id
 
 
 def test_match_does_not_learn() -> None:
