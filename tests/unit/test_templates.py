@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import csv
 import os
 import pathlib
@@ -19,6 +20,8 @@ from errorstream.agents.templates import (
 )
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
+from errorstream.cli import mine_templates
 
 W = WILDCARD
 
@@ -369,3 +372,62 @@ def test_grouping_accuracy_on_loghub(dataset: str) -> None:
     predicted = [miner.resolve(cid) or cid for cid in ids]
     truth = [row["EventTemplate"] for row in rows]
     assert grouping_accuracy(truth, predicted) >= GA_FLOORS[dataset]
+
+
+# -- the mine-templates command ----------------------------------------------------------
+
+
+def _mine(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser()
+    mine_templates.register(parser.add_subparsers())
+    args = parser.parse_args(["mine-templates", *argv])
+    code: int = args.handler(args)
+    return code
+
+
+def test_mine_templates_prints_one_csv_row_per_line(
+    tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lines = [
+        "user 42 logged in",
+        "disk /dev/sda1 is full",
+        "user 7 logged in",
+        "",
+        "disk /dev/sdb2 is full",
+    ]
+    source = tmp_path / "app.log"
+    source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert _mine([str(source)]) == 0
+    out, err = capsys.readouterr()
+    rows = list(csv.DictReader(out.splitlines()))
+    assert [int(r["line"]) for r in rows] == [1, 2, 3, 4, 5]
+    assert rows[0]["group_id"] == rows[2]["group_id"] != rows[1]["group_id"]
+    assert rows[1]["group_id"] == rows[4]["group_id"]
+    assert rows[0]["template"] == f"user {W} logged in"
+    assert rows[3]["template"] == ""
+    assert "5 lines" in err
+
+
+def test_mine_templates_reports_groups_after_merges(
+    tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / "merge.log"
+    source.write_text(
+        "worker pool 17 paused 23\nworker pool north drained south\nworker pool 4 resumed 8\n",
+        encoding="utf-8",
+    )
+    assert _mine([str(source)]) == 0
+    final = list(csv.DictReader(capsys.readouterr()[0].splitlines()))
+    assert len({r["group_id"] for r in final}) == 1
+    assert _mine(["--online", str(source)]) == 0
+    online = list(csv.DictReader(capsys.readouterr()[0].splitlines()))
+    assert online[1]["group_id"] != online[0]["group_id"] == online[2]["group_id"]
+
+
+def test_mine_templates_fails_cleanly_on_a_missing_file(
+    tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _mine([str(tmp_path / "absent.log")]) == 1
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert "cannot read" in err
