@@ -67,13 +67,24 @@ _DATE_WORDS = frozenset(
 
 _LEAD = "([{<\"'"
 _TRAIL = ")]}>,;:.!?\"'"
-# A token needs a closer look only if it holds a digit or a character that starts a
-# path, URL or e-mail; everything else is a word and is kept.
-_NEEDS_LOOK = re.compile(r"[\d/@\\]")
+# A token needs a closer look only if it holds a digit or a character of a path, URL,
+# e-mail, file or host name; everything else is a word and is kept.
+_NEEDS_LOOK = re.compile(r"[\d/@\\.]")
 
 # One token's shape: wrapping punctuation, an optional constant key (`uid=`, `sessionid:`,
 # `Name@`, `sshd[`, `call(`), a variable, closing punctuation. Tokens that do not match
 # are words and stay as they are. Parts of glued ids are split at _SEP characters.
+# File names and host names hold no digit, so they are recognised by their endings.
+_FILE_EXTENSIONS = (
+    "exe|dll|so|dylib|log|txt|csv|tsv|json|ya?ml|xml|html?|conf|cfg|ini|properties|toml"
+    "|jar|war|ear|pyc?|java|go|rb|cs|cpp|hpp|cc|sh|bat|ps1|sql|sqlite|gz|zip|tar|tgz|bz2|xz"
+    "|7z|rar|pdf|png|jpe?g|gif|svg|css|lock|pid|sock|pem|crt|cer|p12|tmp|bak|dat|img|iso"
+    "|rpm|deb|apk|md|parquet|avro"
+)
+_TLDS = (
+    "com|net|org|edu|gov|mil|io|co|info|biz|local|internal|lan|arpa|cloud|uk|de|fr|cn|hk"
+    "|jp|ru|br|eu|au|ca|kr|tw|nl|se|ch|es|pl|mx|za|us"
+)
 _SEP = r"_\-.:/@#,+=~"
 _PART = r"[A-Za-z0-9$]*"
 _TOKEN = re.compile(
@@ -95,6 +106,8 @@ _TOKEN = re.compile(
         )
         (?:[{_SEP}]+{_PART})*
       | (?:~|\.{{1,2}})?/[^\s/]\S*?                        # absolute, ./ ../ ~/ path
+      | [\w\-]+(?:\.[\w\-]+)*\.(?:{_FILE_EXTENSIONS})        # a file name: app.log, x.exe
+      | (?:[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?\.)+(?:{_TLDS})     # a host name: www.example.com
       | [A-Za-z][A-Za-z0-9+.\-]*://\S*?                    # URL
       | [\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+                    # e-mail
       | [-+]?0[xX][0-9a-fA-F]+                            # 0x hex
