@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Literal
 
 Language = Literal["python", "java", "go", "javascript", "dotnet", "ruby"]
@@ -41,14 +41,14 @@ class ParsedTrace:
     exception_type: str | None
     message: str
     frames: tuple[Frame, ...] = ()
-    causes: tuple[ParsedTrace, ...] = field(default=())
+    causes: tuple[ParsedTrace, ...] = ()
 
     @property
     def root_cause(self) -> ParsedTrace:
         return self.causes[-1] if self.causes else self
 
 
-EMPTY = ParsedTrace(language=None, exception_type=None, message="")
+_NO_TRACE = ParsedTrace(language=None, exception_type=None, message="")
 
 # --------------------------------------------------------------------------------------
 # Paths, modules and whether code belongs to the application.
@@ -663,14 +663,15 @@ def parse_stack_trace(text: str, app_prefixes: Sequence[str] = ()) -> ParsedTrac
     never raises. `app_prefixes`, when given, decides which frames are in-app.
     """
     if not text or not text.strip():
-        return EMPTY
+        return _NO_TRACE
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     for parser in _detect(lines):
         parsed = parser(lines, tuple(app_prefixes))
         if parsed is not None and (parsed.frames or parsed.causes):
             return parsed
+    # No frames: an exception line alone ("ValueError: bad input") still names the type.
     first = text.strip().split("\n", 1)[0].strip()
-    header = _PY_EXCEPTION.match(first)
-    if header and header.group("message") is not None and "." in header.group("type"):
-        return ParsedTrace(None, header.group("type"), header.group("message").strip())
+    header = _java_header(first)
+    if header:
+        return ParsedTrace(None, header.group("type"), (header.group("message") or "").strip())
     return ParsedTrace(None, None, text.strip())

@@ -350,3 +350,13 @@ def test_module_paths_lose_hosts_versions_and_hashes() -> None:
     assert module_from_path("webpack:///./src/orders/form.tsx") == "src/orders/form"
     assert module_from_path("/go/pkg/mod/github.com/x/y@v1.2.3/z.go") == "github.com/x/y/z"
     assert module_from_path(r"C:\Users\ann\src\Shop\Orders.cs") == "src/Shop/Orders"
+
+
+def test_an_exception_line_without_frames_still_names_its_type() -> None:
+    trace = parse_stack_trace("ValueError: invalid literal for int() with base 10: 'x'")
+    assert (trace.exception_type, trace.message) == (
+        "ValueError",
+        "invalid literal for int() with base 10: 'x'",
+    )
+    assert trace.frames == ()
+    assert parse_stack_trace("connection refused").exception_type is None
