@@ -18,7 +18,7 @@ from errorstream.agents.templates import MinerConfig, TemplateMiner
 EXAMPLE = """\
 Output is CSV with a header, one row per input line, in input order:
   line,group_id,template
-where line is the 1-based line number. Progress and a summary go to stderr.
+where line is the 1-based line number. A summary goes to stderr.
 
 example:
   $ printf 'user 42 logged in\\nuser 7 logged in\\ndisk /dev/sda1 full\\n' \\
