@@ -98,6 +98,12 @@ class Settings(BaseSettings):
     metrics_port: int = Field(default=9466, ge=0, le=65535, description="0 disables.")
     projection_batch_size: int = Field(default=2000, ge=1, le=100_000)
     projection_batch_timeout: float = Field(default=0.5, gt=0, le=60)
+    projection_session_timeout_ms: int = Field(
+        default=10_000,
+        ge=6_000,
+        le=300_000,
+        description="How long a crashed projector holds its partitions before a rebalance.",
+    )
 
     @field_validator("kafka_bootstrap_servers", "database_url", "schema_registry_url")
     @classmethod
@@ -122,6 +128,19 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"postgresql://postgres@127.0.0.1:{self.pg_port}/{self.pg_database}"
+
+    def as_environment(self) -> dict[str, str]:
+        """These settings as environment variables, for a child process (a worker, a projector)."""
+        env = {}
+        for name, value in self.model_dump().items():
+            if value is None:
+                continue
+            env[f"ERRORSTREAM_{name.upper()}"] = str(value)
+        env["KAFKA_BOOTSTRAP_SERVERS"] = self.bootstrap_servers
+        env["DATABASE_URL"] = self.dsn
+        if self.schema_registry_url:
+            env["SCHEMA_REGISTRY_URL"] = self.schema_registry_url
+        return env
 
     def topic(self, name: str) -> str:
         """The broker-side name of a catalogue topic."""

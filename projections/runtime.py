@@ -128,6 +128,8 @@ class ProjectionWorker:
                 "enable.auto.offset.store": False,
                 "auto.offset.reset": "earliest",
                 "partition.assignment.strategy": "range",
+                "session.timeout.ms": self.settings.projection_session_timeout_ms,
+                "heartbeat.interval.ms": max(1000, self.settings.projection_session_timeout_ms // 5),
                 "fetch.max.bytes": 52428800,
                 "log_level": 3,
                 **self._consumer_overrides,
@@ -210,7 +212,7 @@ class ProjectionWorker:
         if not ends:
             return
         try:
-            letters.extend(self._write(batch, ends, messages))
+            letters = self._write(batch, ends, messages, letters)
         except OffsetsFenced:
             log.warning("%s: offsets moved under us; re-seeking", self.projector.name)
             self._reseek(consumer)
@@ -225,14 +227,22 @@ class ProjectionWorker:
         batch: list[Consumed],
         ends: dict[tuple[str, int], int],
         messages: list[Message],
+        letters: list[DeadLettered],
     ) -> list[DeadLettered]:
-        """Rows + offsets in one transaction; poison rows found by bisection are dead-lettered."""
+        """Dead letters flushed, then rows + offsets in one transaction.
+
+        A row the database refuses is found by trying each event alone, dead-lettered, and the
+        batch is written without it.
+        """
         assert self._conn is not None
         by_position = {(m.topic(), m.partition(), m.offset()): m for m in messages}
-        letters: list[DeadLettered] = []
+        letters = list(letters)
         rejected: set[tuple[str, int, int]] = set()
+        flushed = 0
         while True:
             good = [c for c in batch if (c.topic, c.partition, c.offset) not in rejected]
+            self._flush_letters(letters[flushed:])
+            flushed = len(letters)
             try:
                 with self._conn.transaction(), self._conn.cursor() as cur:
                     self.projector.apply(cur, good)
@@ -249,7 +259,6 @@ class ProjectionWorker:
                 letters.append(
                     self._letter(by_position[key], "projection_error", f"{type(exc).__name__}: {exc}")
                 )
-        self._flush_letters(letters)
         return letters
 
     def _find_poison(self, batch: list[Consumed]) -> Consumed | None:

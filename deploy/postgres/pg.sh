@@ -109,10 +109,19 @@ status() {
   echo "postgres: not running"; return 1
 }
 
+destroy() {
+  stop
+  local real; real=$(readlink -f "$run" 2>/dev/null || true)
+  [ -n "$real" ] && rm -rf "$real"
+  rm -rf "$run"
+  say "cluster removed"
+}
+
 case "${1:-}" in
   start) start ;;
+  destroy) destroy ;;
   stop) stop ;;
   status) status ;;
   logs) tail -n "${2:-100}" "$(readlink -f "$run")/postgres.log" ;;
-  *) echo "usage: $0 start|stop|status|logs [N]" >&2; exit 2 ;;
+  *) echo "usage: $0 start|stop|status|logs [N]|destroy" >&2; exit 2 ;;
 esac
