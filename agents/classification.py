@@ -75,6 +75,7 @@ __all__ = [
     "Stage",
     "classify",
     "default_rulebook",
+    "embedded_exceptions",
     "exception_names",
     "explain",
     "message_codes",
@@ -192,8 +193,10 @@ class Rule:
     `confidence` scores the type decision and, unless `category_confidence` is set, the
     category decision. `severity`, `layer` and `retryable` are hints used when this rule is
     the one that decided the type (or, failing that, the category). `exception_pattern` is
-    searched in each lower-cased candidate exception name; `pattern` in the lower-cased
-    message (and chained cause messages); `trace_pattern` in the stack trace and frames.
+    searched in each lower-cased candidate exception name; `code_pattern` must match a whole
+    normalised code (SQLSTATE classes, say); `pattern` is searched in the lower-cased message
+    (and chained cause messages), `raw_pattern` case-sensitively in the message as sent;
+    `trace_pattern` in the lower-cased stack trace and frames.
     """
 
     rule_id: str
@@ -211,7 +214,9 @@ class Rule:
     exception_suffixes: tuple[str, ...] = ()
     exception_pattern: str | None = None
     codes: tuple[str, ...] = ()
+    code_pattern: str | None = None
     pattern: str | None = None
+    raw_pattern: str | None = None
     trace_pattern: str | None = None
     topics: tuple[str, ...] = ()
     requires: tuple[Signal, ...] = ()
@@ -242,12 +247,14 @@ class SignalRule:
 class OutcomeRule:
     """A severity or layer rule; all given conditions must hold, the first match wins.
 
-    A severity row with a `pattern` is a *phrase* row: it can only raise the severity the
-    other rows (or the deciding rule) computed.
+    A severity row marked `raise_only` is a *phrase* row: it can only raise the severity the
+    other rows (or the deciding rule) computed. `pattern` is searched in the lower-cased
+    message.
     """
 
     rule_id: str
     severity: Severity | None = None
+    raise_only: bool = False
     layer: Layer | None = None
     categories: tuple[ErrorCategory, ...] = ()
     types: tuple[ErrorType, ...] = ()
@@ -382,6 +389,9 @@ _CODE_PATTERNS: Final = tuple(
         (r"\A\s*\((\w+)\)\s", 0),  # Azure core "(TooManyRequests) ..."
         (r"\A\s*\((\d{4}), ", 0),  # MySQLdb "(2013, 'Lost connection ...')"
         (r"\bcodename'?:\s*'(\w+)'", _I),  # pymongo "'codeName': 'AuthenticationFailed'"
+        (r"\b(ora-\d{5})\b", _I),  # Oracle
+        (r"\bstatuscode\s*[=:]\s*\"?([a-z]\w+)", _I),  # Grpc.Core "StatusCode=\"Unavailable\""
+        (r"\b(p[1-3]\d{3})\b", _I),  # Prisma "P2002"
     )
 )
 _ERRNO_NUMBER: Final = re.compile(r"\[errno (-?\d+)\]|\((\d{1,3}): [a-z]", re.IGNORECASE)
@@ -403,11 +413,27 @@ def message_codes(text: str) -> list[str]:
     return found
 
 
+_EMBEDDED: Final = re.compile(
+    r"\((?P<paren>[a-z_]\w*(?:\.[a-z_]\w*){1,6}\.[A-Z]\w*)\)"  # SQLAlchemy "(psycopg2.errors.X)"
+    r"|nested exception is (?P<nested>[a-z_]\w*(?:\.[\w$]+){1,12})"  # Spring
+    r"|[Cc]aused by (?P<caused>[A-Z]\w*(?:Error|Exception))\("  # urllib3 "Caused by SSLError("
+)
+
+
+def embedded_exceptions(message: str) -> list[str]:
+    """Exception names a wrapper printed inside its message (the wrapped cause)."""
+    return [
+        m.group("paren") or m.group("nested") or m.group("caused")
+        for m in _EMBEDDED.finditer(message)
+    ]
+
+
 @dataclass(frozen=True, slots=True)
 class _Subject:
     """The facts, normalised once so every rule reads the same pre-lowered text."""
 
     text: str  # message and cause messages, lower-cased
+    raw: str  # the message as sent (truncated)
     names: tuple[str, ...]  # candidate exception names, outermost first
     name_labels: tuple[tuple[str, str], ...]  # (name, original spelling) for evidence
     codes: tuple[tuple[str, str, str], ...]  # (normalised, original, field it came from)
@@ -427,6 +453,8 @@ class _Subject:
             types.append(name)
             if cause_message and cause_message not in texts:
                 texts.append(cause_message)
+        for text in texts:
+            types.extend(embedded_exceptions(text))
         names: list[str] = []
         labels: list[tuple[str, str]] = []
         for original in types:
@@ -445,6 +473,7 @@ class _Subject:
         frames = "\n".join(facts.frames)
         return cls(
             text="\n".join(texts).lower(),
+            raw=texts[0],
             names=tuple(names),
             name_labels=tuple(labels),
             codes=tuple(codes),
@@ -516,7 +545,9 @@ class _CompiledRule:
     rule: Rule
     exceptions: _ExceptionMatcher
     codes: frozenset[str]
+    code_pattern: re.Pattern[str] | None
     pattern: re.Pattern[str] | None
+    raw_pattern: re.Pattern[str] | None
     trace_pattern: re.Pattern[str] | None
     topics: frozenset[str]
 
@@ -531,7 +562,9 @@ class _CompiledRule:
                 rule.exception_pattern,
             ),
             codes=_codes(rule.codes),
+            code_pattern=_regex(rule.code_pattern),
             pattern=_regex(rule.pattern),
+            raw_pattern=re.compile(rule.raw_pattern) if rule.raw_pattern else None,
             trace_pattern=_regex(rule.trace_pattern),
             topics=_lower(rule.topics),
         )
@@ -551,6 +584,12 @@ class _CompiledRule:
             if hit is None:
                 return None
             details.append(f"{hit[2]} code {hit[1]!r}")
+        if self.code_pattern is not None:
+            pattern = self.code_pattern
+            hit = next((c for c in subject.codes if pattern.fullmatch(c[0])), None)
+            if hit is None:
+                return None
+            details.append(f"{hit[2]} code {hit[1]!r}")
         if not self.exceptions.empty:
             name = self.exceptions.find(subject)
             if name is None:
@@ -563,6 +602,11 @@ class _CompiledRule:
             details.append(f"stack_trace ~ {found.group(0)!r}")
         if self.pattern is not None:
             found = self.pattern.search(subject.text)
+            if found is None:
+                return None
+            details.append(f"message ~ {found.group(0)!r}")
+        if self.raw_pattern is not None:
+            found = self.raw_pattern.search(subject.raw)
             if found is None:
                 return None
             details.append(f"message ~ {found.group(0)!r}")
@@ -798,7 +842,13 @@ def _classify(
         Evidence("category", category.rule_id, category.detail),
         Evidence("type", type_.rule_id, type_.detail),
     ]
-    deciders = tuple(d.rule for d in (type_, category) if d.rule is not None)
+    # A rule's severity/layer/retry hints describe its own verdict: they count only when the
+    # category it named (if any) is the category decided.
+    deciders = tuple(
+        d.rule
+        for d in (type_, category)
+        if d.rule is not None and d.rule.category in (None, category.value)
+    )
     decided = _Decided(
         category=category.value,
         type=type_.value,
@@ -951,8 +1001,8 @@ def _severity(
 ) -> tuple[Severity, Evidence]:
     """The higher of: a deciding rule's hint (else the severity table) and phrase rows.
 
-    Phrase rows (those with a pattern) detect outage, breach and data-loss wording and can
-    only raise severity; the other rows form the type/category/layer matrix.
+    Phrase rows (`raise_only`) detect outage, breach and data-loss wording and can only raise
+    severity; the other rows form the category/type/signal matrix.
     """
     base: tuple[Severity, Evidence] | None = None
     for rule in decided.deciders:
@@ -962,13 +1012,13 @@ def _severity(
     raised: tuple[Severity, Evidence] | None = None
     for compiled in book.severities:
         row = compiled.rule
-        if row.severity is None or (row.pattern is None and base is not None):
+        if row.severity is None or (not row.raise_only and base is not None):
             continue
         if not compiled.match(decided, layer):
             continue
         if trials is not None:
             trials.append(RuleTrial(row.rule_id, Stage.SEVERITY, True, row.severity))
-        if row.pattern is not None:
+        if row.raise_only:
             if raised is None or row.severity.rank > raised[0].rank:
                 raised = row.severity, Evidence("severity", row.rule_id, "severity phrase")
         elif base is None:
