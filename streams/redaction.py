@@ -25,7 +25,9 @@ holds a marker is never matched again, which is what makes redaction idempotent.
 
 from __future__ import annotations
 
+import bisect
 import re
+import string
 from collections.abc import Callable, Iterator, Mapping, Set
 from dataclasses import dataclass
 from typing import Final, Generic, TypeVar
@@ -151,9 +153,22 @@ class SensitiveKeys:
     def __init__(self, terms: tuple[str, ...]) -> None:
         self._terms = tuple({key_words(term): None for term in terms if key_words(term)})
         self._cache: dict[str, bool] = {}
-        # Substrings of which at least one appears (case-insensitively) in any text that
-        # holds a sensitive key: the cheap pre-check before the key=value scan.
-        self.anchors: tuple[str, ...] = tuple(sorted({max(term, key=len) for term in self._terms}))
+        # Every sensitive key in text contains one of these (lower-cased): single-word
+        # terms that do not contain another (``oauth`` holds ``auth``), and the first word
+        # of multi-word terms that hold no single-word term (``api`` of ``api key``, but
+        # nothing for ``client secret``); the key scan starts where they occur.
+        singles = {term[0] for term in self._terms if len(term) == 1}
+        compounds = [term for term in self._terms if len(term) > 1]
+        firsts = {
+            term[0]
+            for term in compounds
+            if not any(single in word for word in term for single in singles)
+            and not any(other != term and _holds(term, other) for other in compounds)
+        }
+        needles = singles | firsts
+        self.needles = tuple(
+            sorted(w for w in needles if not any(o != w and o in w for o in needles))
+        )
 
     def __contains__(self, key: object) -> bool:
         if not isinstance(key, str):
@@ -202,6 +217,11 @@ def _occurrences(words: tuple[str, ...], term: tuple[str, ...]) -> Iterator[tupl
         for i, word in enumerate(words):
             if word.endswith(joined):
                 yield i, i + 1
+
+
+def _holds(words: tuple[str, ...], term: tuple[str, ...]) -> bool:
+    """True when `term` occurs in `words` as consecutive words (``x api key``: ``api key``)."""
+    return any(words[i : i + len(term)] == term for i in range(len(words) - len(term) + 1))
 
 
 _CAMEL_ACRONYM = re.compile(r"([A-Z]+)([A-Z][a-z])")
@@ -322,9 +342,8 @@ _PEM_PRIVATE_KEY = re.compile(
 
 def _find_private_key(text: str, lower: str) -> Iterator[tuple[int, int]]:
     """PEM blocks across lines, literal or ``\\n``-escaped, also when cut off."""
-    if "PRIVATE KEY" in text:
-        for match in _PEM_PRIVATE_KEY.finditer(text):
-            yield match.span()
+    for match in _PEM_PRIVATE_KEY.finditer(text):
+        yield match.span()
 
 
 _B64URL = "A-Za-z0-9_-"
@@ -335,9 +354,8 @@ _JWT = re.compile(
 
 
 def _find_jwt(text: str, lower: str) -> Iterator[tuple[int, int]]:
-    if "eyJ" in text:
-        for match in _JWT.finditer(text):
-            yield match.span()
+    for match in _JWT.finditer(text):
+        yield match.span()
 
 
 _AWS_KEY_PREFIXES: Final = ("AKIA", "ASIA", "AGPA", "AIDA", "AROA", "AIPA", "ANPA", "ABIA")
@@ -347,9 +365,8 @@ _AWS_ACCESS_KEY = re.compile(
 
 
 def _find_aws_access_key(text: str, lower: str) -> Iterator[tuple[int, int]]:
-    if any(prefix in text for prefix in _AWS_KEY_PREFIXES):
-        for match in _AWS_ACCESS_KEY.finditer(text):
-            yield match.span()
+    for match in _AWS_ACCESS_KEY.finditer(text):
+        yield match.span()
 
 
 _FORTY_BASE64 = re.compile(r"(?<![A-Za-z0-9/+=])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])")
@@ -361,28 +378,26 @@ def _find_aws_secret_key(text: str, lower: str) -> Iterator[tuple[int, int]]:
 
     Mixed case plus a digit is required, so a 40-hex SHA-1 near the word is left alone.
     """
-    if "aws" in lower or "secret" in lower:
-        for match in _FORTY_BASE64.finditer(text):
-            candidate = match.group()
-            if (
-                any(c.isdigit() for c in candidate)
-                and any(c.isupper() for c in candidate)
-                and any(c.islower() for c in candidate)
-            ):
-                start = match.start()
-                window = lower[max(0, start - 60) : start]
-                window = window[window.rfind("\n") + 1 :]
-                if _AWS_SECRET_CONTEXT.search(window):
-                    yield match.span()
+    for match in _FORTY_BASE64.finditer(text):
+        candidate = match.group()
+        if (
+            any(c.isdigit() for c in candidate)
+            and any(c.isupper() for c in candidate)
+            and any(c.islower() for c in candidate)
+        ):
+            start = match.start()
+            window = lower[max(0, start - 60) : start]
+            window = window[window.rfind("\n") + 1 :]
+            if _AWS_SECRET_CONTEXT.search(window):
+                yield match.span()
 
 
 _GCP_API_KEY = re.compile(r"(?<![A-Za-z0-9_-])AIza[0-9A-Za-z_-]{35}(?![A-Za-z0-9_-])")
 
 
 def _find_gcp_api_key(text: str, lower: str) -> Iterator[tuple[int, int]]:
-    if "AIza" in text:
-        for match in _GCP_API_KEY.finditer(text):
-            yield match.span()
+    for match in _GCP_API_KEY.finditer(text):
+        yield match.span()
 
 
 _AZURE_KEY = re.compile(
@@ -393,9 +408,8 @@ _AZURE_KEY = re.compile(
 
 def _find_azure_key(text: str, lower: str) -> Iterator[tuple[int, int]]:
     """Storage/Service Bus keys in connection strings and SAS signatures in URLs."""
-    if "accountkey=" in lower or "sharedaccess" in lower or "sig=" in lower:
-        for match in _AZURE_KEY.finditer(text):
-            yield match.span("secret") if match.group("secret") else match.span("sig")
+    for match in _AZURE_KEY.finditer(text):
+        yield match.span("secret") if match.group("secret") else match.span("sig")
 
 
 _GITHUB_TOKEN = re.compile(
@@ -405,9 +419,8 @@ _GITHUB_TOKEN = re.compile(
 
 
 def _find_github_token(text: str, lower: str) -> Iterator[tuple[int, int]]:
-    if "gh" in text and ("_" in text):
-        for match in _GITHUB_TOKEN.finditer(text):
-            yield match.span()
+    for match in _GITHUB_TOKEN.finditer(text):
+        yield match.span()
 
 
 _SLACK_TOKEN = re.compile(
@@ -417,9 +430,8 @@ _SLACK_TOKEN = re.compile(
 
 
 def _find_slack_token(text: str, lower: str) -> Iterator[tuple[int, int]]:
-    if "xox" in text or "hooks.slack.com" in text:
-        for match in _SLACK_TOKEN.finditer(text):
-            yield match.span("hook") if match.group("hook") else match.span()
+    for match in _SLACK_TOKEN.finditer(text):
+        yield match.span("hook") if match.group("hook") else match.span()
 
 
 # Secret and restricted keys, live or test, and webhook signing secrets; publishable
@@ -431,9 +443,8 @@ _STRIPE_KEY = re.compile(
 
 
 def _find_stripe_key(text: str, lower: str) -> Iterator[tuple[int, int]]:
-    if "_live_" in text or "_test_" in text or "whsec_" in text:
-        for match in _STRIPE_KEY.finditer(text):
-            yield match.span()
+    for match in _STRIPE_KEY.finditer(text):
+        yield match.span()
 
 
 # Vendor tokens whose prefix alone identifies them: npm, OpenAI/DeepSeek/Anthropic
@@ -449,10 +460,9 @@ _VENDOR_PREFIXES: Final = ("npm_", "sk-", "glpat-", "hf_", "SG.", "pypi-", "shp"
 
 
 def _find_vendor_token(text: str, lower: str) -> Iterator[tuple[int, int]]:
-    if any(prefix in text for prefix in _VENDOR_PREFIXES):
-        for match in _VENDOR_TOKEN.finditer(text):
-            if any(c.isdigit() for c in match.group()):  # ``sk-learn-…`` is a package
-                yield match.span()
+    for match in _VENDOR_TOKEN.finditer(text):
+        if any(c.isdigit() for c in match.group()):  # ``sk-learn-…`` is a package
+            yield match.span()
 
 
 _URL_PASSWORD = re.compile(
@@ -464,7 +474,7 @@ _URL_PASSWORD = re.compile(
 
 def _find_connection_password(text: str, lower: str) -> Iterator[tuple[int, int]]:
     """``scheme://user:pass@host`` and Oracle's ``user/pass@host``: only the password goes."""
-    if "@" in text and ("://" in text or "jdbc:oracle" in lower):
+    if "@" in text:
         for match in _URL_PASSWORD.finditer(text):
             yield match.span("secret") if match.group("secret") else match.span("oracle")
 
@@ -485,34 +495,68 @@ def _looks_random(token: str) -> bool:
 
 
 def _find_auth_header(text: str, lower: str) -> Iterator[tuple[int, int]]:
-    if "bearer" in lower or "basic" in lower:
-        for match in _AUTH_HEADER.finditer(text):
-            if _looks_random(match.group("secret")):
-                yield match.span("secret")
+    for match in _AUTH_HEADER.finditer(text):
+        if _looks_random(match.group("secret")):
+            yield match.span("secret")
 
 
-_EMAIL = re.compile(
-    r"(?<![A-Za-z0-9._%+-])(?P<local>[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}?)(?:@|%40)"
-    r"(?P<domain>[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.(?P<tld>[A-Za-z]{2,24}))"
-    r"(?![A-Za-z0-9-])"
+# An address is found from its ``@`` (or ``%40`` in URLs): the domain is matched forward,
+# the local part read backward, so text without ``@`` costs nothing.
+_EMAIL_DOMAIN = re.compile(
+    r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+"
+    r"(?P<tld>[A-Za-z]{2,63}|(?i:xn--)[A-Za-z0-9-]{1,59})(?![A-Za-z0-9-])"
 )
+_LOCAL_PART_CHARS: Final = frozenset(string.ascii_letters + string.digits + ".!#$%&'*+/=?^_`{|}~-")
+# RFC 5322 allows these in a local part, but in logs they delimit what precedes an
+# address (``email=bob@…``, ``/users/bob@…``, ``'bob@…'``), so the address starts after.
+_LOCAL_DELIMITERS: Final = frozenset("=/?&#{}|`")
 # ``icon@2x.png`` is a retina asset, not a mailbox.
 _ASSET_EXTENSIONS: Final = frozenset({"png", "jpg", "jpeg", "gif", "svg", "webp", "ico"})
-_NOT_MAILBOXES: Final = frozenset({"git"})  # ``git@github.com:org/repo.git`` is SSH
+# ``git@github.com:org/repo.git`` is an SSH remote, not a mailbox.
+_SSH_REMOTE_USERS: Final = frozenset({"git"})
 
 
 def _find_email(text: str, lower: str) -> Iterator[tuple[int, int]]:
     """Addresses with a dotted domain; ``postgres@localhost`` has none and is a login."""
-    if "@" in text or "%40" in text:
-        for match in _EMAIL.finditer(text):
-            if match.group("tld").lower() in _ASSET_EXTENSIONS:
-                continue
-            if match.group("local").lower() in _NOT_MAILBOXES:
-                continue
-            if _in_url_authority(text, match.start()):
-                continue  # ``https://user:pass@host``: connection_password's business
-            yield match.span()
+    for sign in ("@", "%40"):
+        at = text.find(sign)
+        while at >= 0:
+            span = _email_at(text, at, at + len(sign))
+            if span is not None:
+                yield span
+            at = text.find(sign, at + 1)
+
+
+def _email_at(text: str, at: int, domain_start: int) -> tuple[int, int] | None:
+    domain = _EMAIL_DOMAIN.match(text, domain_start)
+    if domain is None or domain.group("tld").lower() in _ASSET_EXTENSIONS:
+        return None
+    start, limit = at, max(0, at - 64)
+    while start > limit and text[start - 1] in _LOCAL_PART_CHARS:
+        start -= 1
+    if start == at:
+        return None
+    start += _local_part_start(text[start:at])
+    if text[start:at] in _SSH_REMOTE_USERS and text.startswith(":", domain.end()):
+        return None
+    if _in_url_authority(text, start):
+        return None  # ``https://user:pass@host``: connection_password's business
+    return start, domain.end()
+
+
+def _local_part_start(local: str) -> int:
+    """Offset where the address begins: after the last delimiter, if anything is left."""
+    for i in range(len(local) - 1, -1, -1):
+        char = local[i]
+        quote_in_name = (
+            char == "'"
+            and 0 < i < len(local) - 1
+            and local[i - 1].isalpha()
+            and local[i + 1].isalpha()
+        )  # ``o'neil@…``
+        if char in _LOCAL_DELIMITERS or (char == "'" and not quote_in_name):
+            return i + 1 if i + 1 < len(local) else 0
+    return 0
 
 
 def _in_url_authority(text: str, position: int) -> bool:
@@ -527,22 +571,29 @@ def _in_url_authority(text: str, position: int) -> bool:
 _SSN = re.compile(r"(?<![0-9A-Za-z-])([0-9]{3})-([0-9]{2})-([0-9]{4})(?![0-9A-Za-z-])")
 
 
+def _issuable_ssn(area: str, group: str, serial: str) -> bool:
+    return area not in ("000", "666") and area[0] != "9" and group != "00" and serial != "0000"
+
+
 def _find_ssn(text: str, lower: str) -> Iterator[tuple[int, int]]:
-    """Dashed SSNs that the SSA could have issued (no 000/666/9xx area, 00 group, 0000)."""
-    if "-" in text:
-        for match in _SSN.finditer(text):
-            area, group, serial = match.groups()
-            if area not in ("000", "666") and area[0] != "9" and group != "00" and serial != "0000":
+    """Dashed SSNs that the SSA could have issued (no 000/666/9xx area, 00 group, 0000).
+
+    Tried only at a ``-`` with another three characters on: a regex scan of a whole stack
+    trace, full of ``site-packages``, would cost more than everything else.
+    """
+    at = text.find("-", 3)
+    while at >= 0:
+        if text.startswith("-", at + 3):
+            match = _SSN.match(text, at - 3)
+            if match is not None and _issuable_ssn(*match.groups()):
                 yield match.span()
+        at = text.find("-", at + 1)
 
 
-_CARD = re.compile(
-    r"(?<![0-9A-Za-z_.])"
-    r"(?:[0-9]{13,19}"
-    r"|[0-9]{4}(?P<sep>[ -])[0-9]{4}(?P=sep)[0-9]{4}(?P=sep)[0-9]{1,7}"
-    r"|[0-9]{4}(?P<sep2>[ -])[0-9]{6}(?P=sep2)[0-9]{4,5})"
-    r"(?![0-9A-Za-z_]|\.[0-9])"
-)
+# Runs of digit groups joined by single spaces or dashes; a card is some consecutive
+# groups of a run, so ``order 2024 4111 1111 1111 1111`` still gives up its card.
+_DIGIT_RUN = re.compile(r"(?<![0-9A-Za-z_.])[0-9]+(?:[ -][0-9]+)*(?![0-9A-Za-z_]|\.[0-9])")
+_DIGIT_GROUP = re.compile(r"[0-9]+")
 _DIGITS = "0123456789"
 
 
@@ -580,26 +631,56 @@ def is_payment_card(digits: str) -> bool:
 
 
 def _find_credit_card(text: str, lower: str) -> Iterator[tuple[int, int]]:
-    if sum(map(text.count, _DIGITS)) >= 13:
-        for match in _CARD.finditer(text):
-            if is_payment_card(match.group().replace(" ", "").replace("-", "")):
-                yield match.span()
+    if sum(map(text.count, _DIGITS)) < 13:
+        return
+    for run in _DIGIT_RUN.finditer(text):
+        if run.end() - run.start() < 13:
+            continue
+        groups = [g.span() for g in _DIGIT_GROUP.finditer(text, run.start(), run.end())]
+        first = 0
+        while first < len(groups):
+            last, digits = None, ""
+            for j in range(first, len(groups)):
+                digits += text[groups[j][0] : groups[j][1]]
+                if len(digits) > 19:
+                    break
+                if len(digits) >= 13 and is_payment_card(digits):
+                    last = j  # the longest card starting at this group wins
+            if last is None:
+                first += 1
+            else:
+                yield groups[first][0], groups[last][1]
+                first = last + 1
 
 
-# key=value in text. The key scan stops after the separator so that a non-sensitive pair
-# (``Cookie: sessionid=…`` with cookies allowed) never hides the pairs inside its value.
-# A key glued to a preceding ``:`` is a segment of an ARN or URN path, not a key.
-_KV_KEY = re.compile(
-    r"(?<![A-Za-z0-9_.:\-])-{0,2}(?P<key>[A-Za-z_][A-Za-z0-9_.\-]{0,80}?)\\?[\"']?[ \t]*"
-    r"(?P<sep>=>|:=|=|:)(?![=:/])(?P<space>[ \t]*)"
+# key=value in text: what may follow a key, up to its value. ``\"`` and quotes allow JSON,
+# also JSON escaped inside a string; ``==``, ``://`` and ``::`` are not separators.
+_KV_SEP = re.compile(r"\\?[\"']?[ \t]*(?P<sep>=>|:=|=|:)(?![=:/])(?P<space>[ \t]*)")
+# One or two more words, then a separator: ``private key:``, ``Session ID:``.
+_KV_PHRASE = re.compile(
+    r"(?P<words>(?: [A-Za-z][A-Za-z0-9]*){1,2})[ \t]*(?P<sep>=>|:=|=|:)(?![=:/])(?P<space>[ \t]*)"
 )
-# Up to two words before a key that is not sensitive on its own (``private key:``).
-_PHRASE_HEAD = re.compile(r"(?<![A-Za-z0-9_.:\-])(?:[A-Za-z][A-Za-z0-9]* ){1,2}\Z")
 # A sensitive word followed by its value in prose, with no separator at all.
-_KV_PROSE = re.compile(
-    r"(?<![A-Za-z0-9_.:/\-\"'])(?P<key>[A-Za-z_][A-Za-z0-9_.\-]{0,80})[ \t]+"
-    r"(?:(?:is|was|to|set to)[ \t]+)?(?=[\"'A-Za-z0-9])"
-)
+_KV_PROSE_AFTER = re.compile(r"[ \t]+(?:(?:is|was|to|set to)[ \t]+)?(?=[\"'A-Za-z0-9])")
+# Characters of a key in text (``X-Api-Key``, ``db.password``, ``--password``); a longer
+# run is data, not a key.
+_KEY_CHARS: Final = frozenset(string.ascii_letters + string.digits + "_.-")
+_KEY_MAX: Final = 96
+
+
+def _key_token(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """Widen a sensitive word to the key around it, or None if the run is too long."""
+    limit = max(0, start - _KEY_MAX)
+    while start > limit and text[start - 1] in _KEY_CHARS:
+        start -= 1
+    limit = min(len(text), end + _KEY_MAX)
+    while end < limit and text[end] in _KEY_CHARS:
+        end += 1
+    if end - start >= _KEY_MAX:
+        return None
+    return start, end
+
+
 # A bare prose value is a secret only when it looks machine-made: 8+ characters with
 # letters and digits (checked by the caller) and no ``:`` (timestamps, host:port).
 _PROSE_SECRET = re.compile(r"(?=[^:]*[A-Za-z])[A-Za-z0-9_\-+/=.!@#$%^*~]{8,}")
@@ -643,32 +724,56 @@ def _trim_bare(value: str) -> str:
     return value
 
 
+def _find_nothing(text: str, lower: str) -> Iterator[tuple[int, int]]:
+    return iter(())
+
+
 # --------------------------------------------------------------------------------------
 # The redactor.
 # --------------------------------------------------------------------------------------
 
+
 # Built-in rules in priority order: when spans overlap they are merged and reported under
 # the most specific rule (a JWT found as ``token=eyJ…`` is a ``jwt``).
-_BUILT_IN: Final[tuple[tuple[str, _Finder | None], ...]] = (
-    ("private_key", _find_private_key),
-    ("jwt", _find_jwt),
-    ("aws_access_key", _find_aws_access_key),
-    ("aws_secret_key", _find_aws_secret_key),
-    ("gcp_api_key", _find_gcp_api_key),
-    ("azure_key", _find_azure_key),
-    ("github_token", _find_github_token),
-    ("slack_token", _find_slack_token),
-    ("stripe_key", _find_stripe_key),
-    ("vendor_token", _find_vendor_token),
-    ("connection_password", _find_connection_password),
-    ("auth_header", _find_auth_header),
-    ("key_value", None),  # needs the redactor's sensitive keys: Redactor._find_key_value
-    ("email", _find_email),
-    ("ssn", _find_ssn),
-    ("credit_card", _find_credit_card),
+#
+# A rule's finder runs only when one of its needles occurs in the text (``needles``) or
+# in its lower-cased form (``lower_needles``): a few substring searches in C are what
+# clean text costs. A rule without needles always runs and checks for itself.
+@dataclass(frozen=True, slots=True)
+class _TextRule:
+    name: str
+    find: _Finder
+    needles: tuple[str, ...] = ()
+    lower_needles: tuple[str, ...] = ()
+
+
+_BUILT_IN: Final[tuple[_TextRule, ...]] = (
+    _TextRule("private_key", _find_private_key, ("PRIVATE KEY",)),
+    _TextRule("jwt", _find_jwt, ("eyJ",)),
+    _TextRule("aws_access_key", _find_aws_access_key, _AWS_KEY_PREFIXES),
+    _TextRule("aws_secret_key", _find_aws_secret_key, (), ("aws", "secret")),
+    _TextRule("gcp_api_key", _find_gcp_api_key, ("AIza",)),
+    _TextRule("azure_key", _find_azure_key, (), ("accountkey=", "sharedaccess", "sig=")),
+    _TextRule(
+        "github_token", _find_github_token, ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_")
+    ),
+    _TextRule("slack_token", _find_slack_token, ("xox", "hooks.slack.com")),
+    _TextRule("stripe_key", _find_stripe_key, ("_live_", "_test_", "whsec_")),
+    _TextRule("vendor_token", _find_vendor_token, _VENDOR_PREFIXES),
+    _TextRule("connection_password", _find_connection_password, ("://",), ("jdbc:oracle",)),
+    _TextRule("auth_header", _find_auth_header, (), ("bearer", "basic")),
+    # key_value's finder needs the redactor's sensitive keys: bound in Redactor.__init__
+    _TextRule("key_value", _find_nothing),
+    _TextRule("email", _find_email, ("@", "%40")),
+    _TextRule("ssn", _find_ssn, ("-",)),
+    _TextRule("credit_card", _find_credit_card),
 )
 
 SENSITIVE_KEY_RULE: Final = "sensitive_key"
+_FILLER: Final = "\x00"  # stands in for marker text while rules scan
+_MAX_PASSES: Final = 4
+_CLEAN_CACHE_LENGTH: Final = 64
+_CLEAN_CACHE_SIZE: Final = 16384
 MAX_DEPTH_RULE: Final = "max_depth"
 _EMPTY: Final[tuple[Finding, ...]] = ()
 
@@ -680,18 +785,19 @@ class Redactor:
         self.rules = rules if rules is not None else RedactionRules()
         self.sensitive_keys = SensitiveKeys(self.rules.sensitive_keys)
         enabled = self.rules.value_patterns
-        finders: list[tuple[str, _Finder]] = []
-        for name, finder in _BUILT_IN:
-            if getattr(enabled, name):
-                finders.append((name, finder or self._find_key_value))
+        text_rules = [
+            _TextRule(rule.name, self._find_key_value) if rule.name == "key_value" else rule
+            for rule in _BUILT_IN
+            if getattr(enabled, rule.name)
+        ]
         custom = [re.compile(pattern) for pattern in self.rules.custom_patterns]
-        for pattern in custom:
-            finders.append(("custom", _custom_finder(pattern)))
-        self._finders = tuple(finders)
+        text_rules.extend(_TextRule("custom", _custom_finder(pattern)) for pattern in custom)
+        self._rules = tuple(text_rules)
+        self._clean: set[str] = set()
         # Strings shorter than the shortest thing any built-in rule can match (``pwd=x``)
         # cannot hold a secret; custom patterns may match anything, so they switch it off.
         self._min_length = 1 if custom else 5
-        self._markers = {name: self.rules.marker.format(rule=name) for name, _ in finders}
+        self._markers = {r.name: self.rules.marker.format(rule=r.name) for r in text_rules}
         for name in (SENSITIVE_KEY_RULE, MAX_DEPTH_RULE):
             self._markers[name] = self.rules.marker.format(rule=name)
         head, _, tail = self.rules.marker.partition("{rule}")
@@ -704,37 +810,75 @@ class Redactor:
     # -- text ---------------------------------------------------------------------------
 
     def redact_text(self, text: str, path: str = "") -> Redacted[str]:
-        """Replace every secret span in `text`; findings give spans in the original text."""
+        """Replace every secret span in `text`; findings give spans in the original text.
+
+        Passes repeat until one finds nothing, so the result is a fixed point: redacting
+        it again is guaranteed to change nothing. A second pass only runs when the first
+        found something, and it rarely finds more (a secret whose boundaries only show
+        once a neighbour became a marker).
+        """
         if not self.rules.enabled or len(text) < self._min_length:
             return Redacted(text)
         spans = self._spans(text)
         if not spans:
             return Redacted(text)
+        output, shifts = self._replace(text, spans)
+        for _ in range(_MAX_PASSES - 1):
+            more = self._spans(output)
+            if not more:
+                break
+            spans = sorted(spans + [_to_original(span, shifts) for span in more])
+            output, shifts = self._replace(text, spans)
+        return Redacted(output, tuple(Finding(rule, path, s, e) for s, e, rule in spans))
+
+    def _replace(
+        self, text: str, spans: list[tuple[int, int, str]]
+    ) -> tuple[str, tuple[list[int], list[int]]]:
+        """The redacted text, and where each marker ends in it with the shift it causes."""
         pieces: list[str] = []
-        findings: list[Finding] = []
-        cursor = 0
+        ends: list[int] = []
+        shifts: list[int] = []
+        cursor = length = shift = 0
         for start, end, rule in spans:
-            pieces.append(text[cursor:start])
-            pieces.append(self._markers[rule])
-            findings.append(Finding(rule, path, start, end))
+            marker = self._markers[rule]
+            pieces += (text[cursor:start], marker)
+            length += start - cursor + len(marker)
+            shift += end - start - len(marker)
+            ends.append(length)
+            shifts.append(shift)
             cursor = end
         pieces.append(text[cursor:])
-        return Redacted("".join(pieces), tuple(findings))
+        return "".join(pieces), (ends, shifts)
 
     def _spans(self, text: str) -> list[tuple[int, int, str]]:
-        """Merged, non-overlapping spans, minus text that is already a marker."""
+        """Merged, non-overlapping spans to replace, none of them near an existing marker."""
+        markers: list[tuple[int, int]] = []
+        if self._marker_anchor in text:
+            markers = [m.span() for m in self._marker.finditer(text)]
+            if markers:
+                # Rules must not read a marker's words (``[REDACTED:aws_access_key]`` is no
+                # "aws" context); same-length filler keeps every span where it was.
+                text = self._marker.sub(lambda m: _FILLER * len(m.group()), text)
         lower = text.lower()
         candidates: list[tuple[int, int, int]] = []
-        for priority, (_, finder) in enumerate(self._finders):
-            for start, end in finder(text, lower):
+        for priority, rule in enumerate(self._rules):
+            if rule.needles or rule.lower_needles:
+                for needle in rule.needles:
+                    if needle in text:
+                        break
+                else:
+                    for needle in rule.lower_needles:
+                        if needle in lower:
+                            break
+                    else:
+                        continue
+            for start, end in rule.find(text, lower):
                 if end > start:
                     candidates.append((start, end, priority))
+        if markers and candidates:
+            candidates = _away_from_markers(candidates, markers)
         if not candidates:
             return []
-        if self._marker_anchor in text:
-            candidates = _subtract(candidates, [m.span() for m in self._marker.finditer(text)])
-            if not candidates:
-                return []
         candidates.sort()
         merged: list[tuple[int, int, str]] = []
         current_start, current_end, current_priority = candidates[0]
@@ -743,38 +887,58 @@ class Redactor:
                 current_end = max(current_end, end)
                 current_priority = min(current_priority, priority)
             else:
-                merged.append((current_start, current_end, self._finders[current_priority][0]))
+                merged.append((current_start, current_end, self._rules[current_priority].name))
                 current_start, current_end, current_priority = start, end, priority
-        merged.append((current_start, current_end, self._finders[current_priority][0]))
+        merged.append((current_start, current_end, self._rules[current_priority].name))
         return merged
 
     def _find_key_value(self, text: str, lower: str) -> Iterator[tuple[int, int]]:
-        """Values after a sensitive key: ``password=…``, ``"api_key": "…"``, headers."""
-        if not any(anchor in lower for anchor in self.sensitive_keys.anchors):
-            return
-        for match in _KV_KEY.finditer(text):
-            key = match.group("key")
-            if key in self.sensitive_keys:
-                words = key_words(key)
-            else:
-                phrase = _PHRASE_HEAD.search(text, max(0, match.start() - 40), match.start())
-                if phrase is None:
-                    continue
-                words = key_words(f"{phrase.group()}{key}".replace(" ", "_"))
-                if not self.sensitive_keys.ends_with_term(words):
-                    continue  # ``private key:`` names a secret, ``cache key:`` does not
-            span = self._key_value_span(text, match, words)
-            if span is not None:
-                yield span
-        for match in _KV_PROSE.finditer(text):
-            if match.group("key") in self.sensitive_keys:
-                span = self._prose_value_span(text, match)
-                if span is not None:
-                    yield span
+        """Values after a sensitive key: ``password=…``, ``"api_key": "…"``, headers, prose.
 
-    def _prose_value_span(self, text: str, match: re.Match[str]) -> tuple[int, int] | None:
+        Scanning starts from where a sensitive word occurs (found by ``str.find``) and
+        widens to the key around it, so text without one costs a few substring searches.
+        """
+        keys = self.sensitive_keys
+        done = -1
+        tokens: list[tuple[int, int]] = []
+        for needle in keys.needles:
+            at = lower.find(needle)
+            while at >= 0:
+                token = _key_token(text, at, at + len(needle))
+                if token is None:
+                    at = lower.find(needle, at + len(needle))
+                    continue
+                tokens.append(token)
+                at = lower.find(needle, token[1])
+        for start, end in sorted(set(tokens)):
+            if start < done or (start and text[start - 1] == ":"):
+                continue  # a ``:``-glued token is a segment of an ARN or URN, not a key
+            done = end
+            key = text[start:end]
+            separator = _KV_SEP.match(text, end)
+            if separator is not None:
+                if key in keys:
+                    span = self._key_value_span(text, key, separator, key_words(key))
+                    if span is not None:
+                        yield span
+                continue
+            phrase = _KV_PHRASE.match(text, end)
+            if phrase is not None:
+                words = key_words(key + phrase.group("words").replace(" ", "_"))
+                if keys.ends_with_term(words):  # ``private key:``, ``Session ID:``
+                    span = self._key_value_span(text, key, phrase, words)
+                    if span is not None:
+                        yield span
+            if key in keys and not (start and text[start - 1] in "/\"'"):
+                after = _KV_PROSE_AFTER.match(text, end)
+                if after is not None:
+                    span = self._prose_value_span(text, key, after.end())
+                    if span is not None:
+                        yield span
+
+    def _prose_value_span(self, text: str, key: str, position: int) -> tuple[int, int] | None:
         """``auth_token 'e5f6…' rejected``, ``with password secret123``: quoted or random."""
-        value = _KV_VALUE.match(text, match.end())
+        value = _KV_VALUE.match(text, position)
         if value is None or value.lastgroup not in ("dq", "sq", "bare"):
             return None
         group = value.lastgroup
@@ -785,15 +949,15 @@ class Redactor:
                 return None
         elif _RESOURCE_NAME.fullmatch(secret):
             return None  # ``secret "db-credentials" not found`` names a Kubernetes object
-        if not secret or self._is_stand_in(secret, key_words(match.group("key"))):
+        if not secret or self._is_stand_in(secret, key_words(key)):
             return None
         start = value.start(group)
         return start, start + len(secret)
 
     def _key_value_span(
-        self, text: str, match: re.Match[str], words: tuple[str, ...]
+        self, text: str, key: str, separator: re.Match[str], words: tuple[str, ...]
     ) -> tuple[int, int] | None:
-        position = match.end()
+        position = separator.end()
         scheme = _KV_SCHEME.match(text, position)
         if scheme is not None:
             position = scheme.end()
@@ -803,14 +967,15 @@ class Redactor:
         group = value.lastgroup or "bare"
         start, end = value.span(group)
         secret = value.group(group)
+        colon = separator.group("sep") == ":"
         if group == "bare":
-            if words in _HEADER_KEYS and match.group("sep") == ":":
+            if colon and words in _HEADER_KEYS:
                 line = _KV_LINE.match(text, position)
                 if line is not None:
                     return line.span()
             secret = _trim_bare(secret)
             end = start + len(secret)
-            if match.group("sep") == ":" and self._is_prose(text, secret, end, match):
+            if colon and self._is_prose(text, key, secret, end, bool(separator.group("space"))):
                 return None
         if not secret or self._is_stand_in(secret, words):
             return None
@@ -818,16 +983,16 @@ class Redactor:
             return None
         return start, end
 
-    def _is_prose(self, text: str, secret: str, end: int, match: re.Match[str]) -> bool:
+    def _is_prose(self, text: str, key: str, secret: str, end: int, spaced: bool) -> bool:
         """``password: must contain a digit`` is a sentence, ``auth-svc:8443`` a host:port."""
-        if not match.group("space") and secret.isdigit() and "." in match.group("key"):
+        if not spaced and secret.isdigit() and "." in key:
             return True  # ``TokenService.java:88``, ``auth.example.com:443``
         if not _PROSE_WORD.fullmatch(secret):
             return False
         rest = text[end : end + 2]
         if len(rest) < 2 or rest[0] not in " \t":
             return False
-        return rest[1].islower() or text.startswith(self._marker_anchor, end + 1)
+        return rest[1].islower() or rest[1] == _FILLER
 
     def _is_stand_in(self, secret: str, words: tuple[str, ...]) -> bool:
         """Placeholders, masks, absence words and code that names the secret's variable."""
@@ -859,13 +1024,11 @@ class Redactor:
 
     def _value(self, value: object, path: str, depth: int, findings: list[Finding]) -> object:
         if isinstance(value, str):
-            if len(value) < self._min_length:
-                return value
-            redacted = self.redact_text(value, path)
-            findings.extend(redacted.findings)
-            return redacted.value
+            return self._string(value, path, findings)
         if value is None or isinstance(value, (bool, float)):
             return value
+        if type(value) is dict and depth < self.rules.max_depth:
+            return self._mapping(value, path, depth, findings)
         if isinstance(value, int):
             return self._integer(value, path, findings)
         if isinstance(value, (Mapping, list, tuple, Set)) and depth >= self.rules.max_depth:
@@ -888,6 +1051,19 @@ class Redactor:
             return type(value)(members) if isinstance(value, frozenset) else set(members)
         return self._opaque(value, path, findings)
 
+    def _string(self, value: str, path: str, findings: list[Finding]) -> str:
+        """Short strings repeat (enums, header names, keys): remember which are clean."""
+        if len(value) < self._min_length or value in self._clean:
+            return value
+        redacted = self.redact_text(value, path)
+        if redacted.findings:
+            findings.extend(redacted.findings)
+        elif len(value) <= _CLEAN_CACHE_LENGTH:
+            if len(self._clean) >= _CLEAN_CACHE_SIZE:
+                self._clean.clear()  # bounded; a miss only costs a scan
+            self._clean.add(value)
+        return redacted.value
+
     def _integer(self, value: int, path: str, findings: list[Finding]) -> object:
         """Numbers stay, except a card number that arrived as an int."""
         cards = "credit_card" in self._markers
@@ -903,11 +1079,10 @@ class Redactor:
         changed = False
         for key, item in value.items():
             safe_key = key
-            if isinstance(key, str) and len(key) >= self._min_length:
-                redacted_key = self.redact_text(key, f"{path}.<key>" if path else "<key>")
-                if redacted_key.findings:
-                    findings.extend(redacted_key.findings)
-                    safe_key = _unique(redacted_key.value, out)
+            if isinstance(key, str):
+                redacted_key = self._string(key, f"{path}.<key>" if path else "<key>", findings)
+                if redacted_key is not key:
+                    safe_key = _unique(redacted_key, out)
             child_path = f"{path}.{safe_key}" if path else str(safe_key)
             if isinstance(key, str) and self._holds_secret(key, item):
                 findings.append(Finding(SENSITIVE_KEY_RULE, child_path))
@@ -969,26 +1144,32 @@ def _custom_finder(pattern: re.Pattern[str]) -> _Finder:
     return find
 
 
-def _subtract(
-    candidates: list[tuple[int, int, int]], protected: list[tuple[int, int]]
+def _to_original(
+    span: tuple[int, int, str], shifts: tuple[list[int], list[int]]
+) -> tuple[int, int, str]:
+    """Map a span found in redacted text back to the original; it never touches a marker."""
+    ends, offsets = shifts
+    before = bisect.bisect_right(ends, span[0])
+    offset = offsets[before - 1] if before else 0
+    return span[0] + offset, span[1] + offset, span[2]
+
+
+def _away_from_markers(
+    candidates: list[tuple[int, int, int]], markers: list[tuple[int, int]]
 ) -> list[tuple[int, int, int]]:
-    """Cut already-redacted markers out of candidate spans, keeping what lies around them."""
-    result: list[tuple[int, int, int]] = []
-    for start, end, priority in candidates:
-        pieces = [(start, end)]
-        for p_start, p_end in protected:
-            next_pieces: list[tuple[int, int]] = []
-            for s, e in pieces:
-                if p_end <= s or p_start >= e:
-                    next_pieces.append((s, e))
-                    continue
-                if s < p_start:
-                    next_pieces.append((s, p_start))
-                if p_end < e:
-                    next_pieces.append((p_end, e))
-            pieces = next_pieces
-        result.extend((s, e, priority) for s, e in pieces if e > s)
-    return result
+    """Drop candidates that overlap or touch a marker already in the text.
+
+    Text next to a marker was judged on the first pass, while the secret was still there
+    to decide boundaries (``Bearer abc…password=hunter2`` is no bearer token); a second
+    pass that re-judged it against the marker would redact something new. This is what
+    keeps redaction idempotent. The price: a secret glued to a marker that arrived in the
+    input (from a producer with other rules) is left as it is.
+    """
+    return [
+        (start, end, priority)
+        for start, end, priority in candidates
+        if not any(m_start <= end and m_end >= start for m_start, m_end in markers)
+    ]
 
 
 def _unique(key: str, taken: Mapping[object, object]) -> str:
