@@ -417,13 +417,14 @@ _EMBEDDED: Final = re.compile(
     r"\((?P<paren>[a-z_]\w*(?:\.[a-z_]\w*){1,6}\.[A-Z]\w*)\)"  # SQLAlchemy "(psycopg2.errors.X)"
     r"|nested exception is (?P<nested>[a-z_]\w*(?:\.[\w$]+){1,12})"  # Spring
     r"|[Cc]aused by (?P<caused>[A-Z]\w*(?:Error|Exception))\("  # urllib3 "Caused by SSLError("
-)
+    r"|(?<![\w.])(?P<repr>[A-Z]\w*(?:Error|Exception|Disconnected|Refused|Timeout|Exceeded))\("
+)  # the last: a Python repr, "failed: SMTPServerDisconnected('Connection closed')"
 
 
 def embedded_exceptions(message: str) -> list[str]:
     """Exception names a wrapper printed inside its message (the wrapped cause)."""
     return [
-        m.group("paren") or m.group("nested") or m.group("caused")
+        m.group("paren") or m.group("nested") or m.group("caused") or m.group("repr")
         for m in _EMBEDDED.finditer(message)
     ]
 
