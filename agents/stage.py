@@ -66,9 +66,7 @@ class Stage:
         self.processed = 0
         self.dead_lettered = 0
 
-    async def process(
-        self, value: Any, key: bytes | None, origin: Origin
-    ) -> None:
+    async def process(self, value: Any, key: bytes | None, origin: Origin) -> None:
         try:
             event = self.codec.decode(value)
             if not isinstance(event, self.accepts):
@@ -80,14 +78,16 @@ class Stage:
             return
         try:
             payloads = [
-                (emit.topic, emit.key or emit.event.key, self.codec.encode(emit.event))
+                (emit.topic, emit.key or emit.event.partition_key, self.codec.encode(emit.event))
                 for emit in self.handler(event, origin)
             ]
         except Exception as exc:  # a bug or an input the logic cannot take: keep it, go on
-            log.exception("%s failed on %s/%s@%s", self.name, origin.topic, origin.partition,
-                          origin.offset)
-            await self._dead_letter("processing_error", f"{type(exc).__name__}: {exc}", value,
-                                    key, origin)
+            log.exception(
+                "%s failed on %s/%s@%s", self.name, origin.topic, origin.partition, origin.offset
+            )
+            await self._dead_letter(
+                "processing_error", f"{type(exc).__name__}: {exc}", value, key, origin
+            )
             return
         for topic, out_key, payload in payloads:
             await self.send(topic, out_key, payload)

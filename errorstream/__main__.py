@@ -1,4 +1,5 @@
 """python -m errorstream"""
+
 from errorstream.cli import run
 
 run()

@@ -8,14 +8,18 @@ servers and starts nothing locally.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from pydantic import AliasChoices, Field, ValidationError, field_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from errorstream.exceptions import ConfigurationError
+from errorstream.schemas.enums import Layer
+from errorstream.streams.sanitize import ReportLimits
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 
@@ -30,6 +34,28 @@ def checkout_root() -> Path | None:
 def _default_run_dir() -> Path:
     root = checkout_root()
     return (root if root is not None else Path.cwd()) / ".run"
+
+
+class ReporterSettings(BaseModel):
+    """The error-reporting SDK in a service's process; `errorstream.configure` overrides these."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    service: str | None = Field(default=None, description="Unset: the program's name.")
+    layer: Layer = Layer.SERVICE
+    environment: str = "production"
+    release: str | None = None
+    capture_locals: bool = Field(default=False, description="Frame variables, redacted.")
+    app_prefixes: tuple[str, ...] = Field(
+        default=(), description="Modules that are the application's own (in_app frames)."
+    )
+    burst_window_seconds: float = Field(
+        default=2.0, ge=0, le=3600, description="Repeats within it become one report, count=N."
+    )
+    max_buffered_reports: int = Field(default=10_000, ge=1, le=1_000_000)
+    max_buffered_kbytes: int = Field(default=65_536, ge=1, le=2_097_151)
+    delivery_timeout_ms: int = Field(default=30_000, ge=1_000, le=3_600_000)
+    flush_timeout_seconds: float = Field(default=5.0, ge=0, le=600)
 
 
 class Settings(BaseSettings):
@@ -105,6 +131,12 @@ class Settings(BaseSettings):
         description="How long a crashed projector holds its partitions before a rebalance.",
     )
 
+    # -- error reports --------------------------------------------------------------------
+    limits: ReportLimits = Field(
+        default_factory=ReportLimits, description="Size limits of one error report."
+    )
+    reporter: ReporterSettings = Field(default_factory=ReporterSettings)
+
     @field_validator("kafka_bootstrap_servers", "database_url", "schema_registry_url")
     @classmethod
     def _blank_is_unset(cls, value: str | None) -> str | None:
@@ -135,7 +167,8 @@ class Settings(BaseSettings):
         for name, value in self.model_dump().items():
             if value is None:
                 continue
-            env[f"ERRORSTREAM_{name.upper()}"] = str(value)
+            text = json.dumps(value) if isinstance(value, dict | list) else str(value)
+            env[f"ERRORSTREAM_{name.upper()}"] = text
         env["KAFKA_BOOTSTRAP_SERVERS"] = self.bootstrap_servers
         env["DATABASE_URL"] = self.dsn
         if self.schema_registry_url:
@@ -147,11 +180,20 @@ class Settings(BaseSettings):
         return f"{self.topic_prefix}{name}"
 
 
-def _describe(error: dict[str, Any]) -> str:
+def _variable(location: str) -> str:
+    """The environment variable a user sets for a field (its conventional alias if it has one)."""
+    field = Settings.model_fields.get(location)
+    alias = getattr(field, "validation_alias", None) if field else None
+    choices = getattr(alias, "choices", None)
+    if choices:
+        return str(choices[0])
+    return f"ERRORSTREAM_{location.upper()}" if location else "settings"
+
+
+def _describe(error: Mapping[str, Any]) -> str:
     location = "__".join(str(part) for part in error["loc"])
-    setting = f"ERRORSTREAM_{location.upper()}" if location else "settings"
     value = error.get("input")
-    return f"invalid setting {setting}={value!r}: {error['msg']}"
+    return f"invalid setting {_variable(location)}={value!r}: {error['msg']}"
 
 
 def load_settings(**overrides: Any) -> Settings:

@@ -36,116 +36,166 @@ class ErrorKind:
 
 KINDS: tuple[ErrorKind, ...] = (
     ErrorKind(
-        "db-timeout", Layer.INFRASTRUCTURE,
+        "db-timeout",
+        Layer.INFRASTRUCTURE,
         "canceling statement due to statement timeout (query took {ms} ms)",
-        "psycopg.errors.QueryCanceled", "57014",
-        (("app.orders.repository", "load_order", "app/orders/repository.py"),
-         ("psycopg.cursor", "execute", "site-packages/psycopg/cursor.py")),
+        "psycopg.errors.QueryCanceled",
+        "57014",
+        (
+            ("app.orders.repository", "load_order", "app/orders/repository.py"),
+            ("psycopg.cursor", "execute", "site-packages/psycopg/cursor.py"),
+        ),
     ),
     ErrorKind(
-        "db-connection", Layer.INFRASTRUCTURE,
+        "db-connection",
+        Layer.INFRASTRUCTURE,
         'connection to server at "10.0.{a}.{b}", port 5432 failed: Connection refused',
-        "psycopg.OperationalError", "08006",
+        "psycopg.OperationalError",
+        "08006",
         (("app.db.pool", "acquire", "app/db/pool.py"),),
         Severity.HIGH,
     ),
     ErrorKind(
-        "deadlock", Layer.INFRASTRUCTURE,
+        "deadlock",
+        Layer.INFRASTRUCTURE,
         "deadlock detected: Process {pid} waits for ShareLock on transaction {tx}",
-        "psycopg.errors.DeadlockDetected", "40P01",
+        "psycopg.errors.DeadlockDetected",
+        "40P01",
         (("app.inventory.reserve", "reserve_items", "app/inventory/reserve.py"),),
     ),
     ErrorKind(
-        "upstream-503", Layer.SERVICE,
+        "upstream-503",
+        Layer.SERVICE,
         "upstream payments-gateway returned 503 Service Unavailable for POST /v1/charges/{id}",
-        "httpx.HTTPStatusError", "503",
-        (("app.payments.client", "charge", "app/payments/client.py"),
-         ("httpx._models", "raise_for_status", "site-packages/httpx/_models.py")),
+        "httpx.HTTPStatusError",
+        "503",
+        (
+            ("app.payments.client", "charge", "app/payments/client.py"),
+            ("httpx._models", "raise_for_status", "site-packages/httpx/_models.py"),
+        ),
     ),
     ErrorKind(
-        "read-timeout", Layer.SERVICE,
+        "read-timeout",
+        Layer.SERVICE,
         "HTTPSConnectionPool(host='api.shipping.example', port=443): Read timed out. (read timeout={s})",
-        "requests.exceptions.ReadTimeout", None,
+        "requests.exceptions.ReadTimeout",
+        None,
         (("app.shipping.rates", "quote", "app/shipping/rates.py"),),
     ),
     ErrorKind(
-        "key-error", Layer.CORE,
+        "key-error",
+        Layer.CORE,
         "KeyError: 'discount_code' while pricing cart {id}",
-        "KeyError", None,
-        (("app.pricing.engine", "apply_promotions", "app/pricing/engine.py"),
-         ("app.pricing.rules", "lookup", "app/pricing/rules.py")),
+        "KeyError",
+        None,
+        (
+            ("app.pricing.engine", "apply_promotions", "app/pricing/engine.py"),
+            ("app.pricing.rules", "lookup", "app/pricing/rules.py"),
+        ),
     ),
     ErrorKind(
-        "npe", Layer.CORE,
+        "npe",
+        Layer.CORE,
         'Cannot invoke "com.shop.model.Customer.getTier()" because "customer" is null',
-        "java.lang.NullPointerException", None,
-        (("com.shop.loyalty.PointsService", "award", "PointsService.java"),
-         ("com.shop.loyalty.PointsController", "post", "PointsController.java")),
+        "java.lang.NullPointerException",
+        None,
+        (
+            ("com.shop.loyalty.PointsService", "award", "PointsService.java"),
+            ("com.shop.loyalty.PointsController", "post", "PointsController.java"),
+        ),
         language="java",
     ),
     ErrorKind(
-        "validation", Layer.API,
+        "validation",
+        Layer.API,
         "422 Unprocessable Entity: field 'quantity' must be greater than 0 (got {neg})",
-        "pydantic.ValidationError", "422",
+        "pydantic.ValidationError",
+        "422",
         (("app.api.cart", "add_item", "app/api/cart.py"),),
         Severity.LOW,
     ),
     ErrorKind(
-        "auth-expired", Layer.API,
+        "auth-expired",
+        Layer.API,
         "401 Unauthorized: token expired at {ts} for client {client}",
-        "jwt.exceptions.ExpiredSignatureError", "401",
+        "jwt.exceptions.ExpiredSignatureError",
+        "401",
         (("app.api.auth", "verify", "app/api/auth.py"),),
         Severity.LOW,
     ),
     ErrorKind(
-        "forbidden", Layer.API,
+        "forbidden",
+        Layer.API,
         "403 Forbidden: user {user} lacks permission orders:refund",
-        "PermissionError", "403",
+        "PermissionError",
+        "403",
         (("app.api.refunds", "create_refund", "app/api/refunds.py"),),
     ),
     ErrorKind(
-        "oom", Layer.INFRASTRUCTURE,
+        "oom",
+        Layer.INFRASTRUCTURE,
         "Out of memory: Killed process {pid} (java) total-vm:{kb}kB, anon-rss:{kb}kB",
-        None, "OOMKilled", (), Severity.CRITICAL,
+        None,
+        "OOMKilled",
+        (),
+        Severity.CRITICAL,
     ),
     ErrorKind(
-        "disk-full", Layer.INFRASTRUCTURE,
-        "could not write to file \"pg_wal/xlogtemp.{pid}\": No space left on device",
-        "OSError", "ENOSPC", (), Severity.CRITICAL,
+        "disk-full",
+        Layer.INFRASTRUCTURE,
+        'could not write to file "pg_wal/xlogtemp.{pid}": No space left on device',
+        "OSError",
+        "ENOSPC",
+        (),
+        Severity.CRITICAL,
     ),
     ErrorKind(
-        "go-panic", Layer.SERVICE,
+        "go-panic",
+        Layer.SERVICE,
         "runtime error: index out of range [{n}] with length {n}",
-        "runtime.Error", None,
-        (("github.com/shop/search/index", "(*Shard).Lookup", "index/shard.go"),
-         ("github.com/shop/search/api", "handleQuery", "api/query.go")),
+        "runtime.Error",
+        None,
+        (
+            ("github.com/shop/search/index", "(*Shard).Lookup", "index/shard.go"),
+            ("github.com/shop/search/api", "handleQuery", "api/query.go"),
+        ),
         language="go",
     ),
     ErrorKind(
-        "node-type-error", Layer.API,
+        "node-type-error",
+        Layer.API,
         "TypeError: Cannot read properties of undefined (reading 'price')",
-        "TypeError", None,
-        (("src/cart/summary", "computeTotals", "src/cart/summary.js"),
-         ("src/routes/cart", "getCart", "src/routes/cart.js")),
+        "TypeError",
+        None,
+        (
+            ("src/cart/summary", "computeTotals", "src/cart/summary.js"),
+            ("src/routes/cart", "getCart", "src/routes/cart.js"),
+        ),
         language="node",
     ),
     ErrorKind(
-        "rate-limit", Layer.SERVICE,
+        "rate-limit",
+        Layer.SERVICE,
         "ThrottlingException: Rate exceeded for DynamoDB table sessions (request {id})",
-        "botocore.exceptions.ClientError", "ThrottlingException",
+        "botocore.exceptions.ClientError",
+        "ThrottlingException",
         (("app.sessions.store", "put_session", "app/sessions/store.py"),),
     ),
     ErrorKind(
-        "config-missing", Layer.CORE,
+        "config-missing",
+        Layer.CORE,
         "environment variable FEATURE_FLAGS_URL is not set",
-        "KeyError", None,
+        "KeyError",
+        None,
         (("app.settings", "load", "app/settings.py"),),
         Severity.HIGH,
     ),
     ErrorKind(
-        "model-failure", Layer.CORE,
+        "model-failure",
+        Layer.CORE,
         "model recommender-v{n} inference failed: input tensor shape mismatch",
-        "ValueError", None,
+        "ValueError",
+        None,
         (("ml.recommender.serve", "predict", "ml/recommender/serve.py"),),
     ),
 )
@@ -181,12 +231,19 @@ class WorkloadSpec:
 
 def _fill(template: str, rng: random.Random) -> str:
     values = {
-        "ms": rng.randint(5000, 30000), "a": rng.randint(0, 255), "b": rng.randint(1, 254),
-        "pid": rng.randint(1000, 65000), "tx": rng.randint(10**6, 10**7),
-        "id": uuid.UUID(int=rng.getrandbits(128)).hex[:12], "s": rng.choice((5, 10, 30)),
-        "neg": -rng.randint(0, 5), "ts": f"2026-11-26T0{rng.randint(0, 9)}:{rng.randint(10, 59)}:00Z",
-        "client": f"svc-{rng.randint(1, 40)}", "user": f"u{rng.randint(1000, 9999)}",
-        "kb": rng.randint(10**6, 10**7), "n": rng.randint(1, 64),
+        "ms": rng.randint(5000, 30000),
+        "a": rng.randint(0, 255),
+        "b": rng.randint(1, 254),
+        "pid": rng.randint(1000, 65000),
+        "tx": rng.randint(10**6, 10**7),
+        "id": uuid.UUID(int=rng.getrandbits(128)).hex[:12],
+        "s": rng.choice((5, 10, 30)),
+        "neg": -rng.randint(0, 5),
+        "ts": f"2026-11-26T0{rng.randint(0, 9)}:{rng.randint(10, 59)}:00Z",
+        "client": f"svc-{rng.randint(1, 40)}",
+        "user": f"u{rng.randint(1000, 9999)}",
+        "kb": rng.randint(10**6, 10**7),
+        "n": rng.randint(1, 64),
     }
     return template.format(**values)
 
@@ -194,8 +251,11 @@ def _fill(template: str, rng: random.Random) -> str:
 def _frames(kind: ErrorKind, rng: random.Random) -> tuple[StackFrame, ...]:
     return tuple(
         StackFrame(
-            module=module, function=function, filename=filename,
-            lineno=rng.randint(10, 400), in_app="site-packages" not in filename,
+            module=module,
+            function=function,
+            filename=filename,
+            lineno=rng.randint(10, 400),
+            in_app="site-packages" not in filename,
         )
         for module, function, filename in kind.frames
     )
@@ -209,8 +269,11 @@ def _event(
         occurred_at=moment,
         recorded_at=moment + timedelta(milliseconds=rng.randint(1, 900)),
         source=EventSource(
-            service=service, layer=kind.layer, environment="production",
-            host=f"{service}-{rng.randint(1, 4)}", version=f"2026.11.{rng.randint(1, 3)}",
+            service=service,
+            layer=kind.layer,
+            environment="production",
+            host=f"{service}-{rng.randint(1, 4)}",
+            version=f"2026.11.{rng.randint(1, 3)}",
         ),
         error=ErrorDetails(
             message=_fill(kind.message, rng),
@@ -227,9 +290,11 @@ def _event(
 def generate(spec: WorkloadSpec) -> Iterator[ErrorDetected]:
     """Events in occurred_at order (per service), deterministic for a seed."""
     rng = random.Random(spec.seed)
-    services = list(SERVICES)[: spec.services] if spec.services <= len(SERVICES) else [
-        f"service-{i:04d}" for i in range(spec.services)
-    ]
+    services = (
+        list(SERVICES)[: spec.services]
+        if spec.services <= len(SERVICES)
+        else [f"service-{i:04d}" for i in range(spec.services)]
+    )
     kinds_of = {s: SERVICES.get(s, tuple(rng.sample(list(_BY_NAME), 3))) for s in services}
     # Heavy-tailed popularity: Zipf-like weights over (service, kind) pairs.
     pairs = [(s, k) for s in services for k in kinds_of[s]]
@@ -256,8 +321,12 @@ def generate(spec: WorkloadSpec) -> Iterator[ErrorDetected]:
         if remaining <= 0:
             break
         at = spec.start + timedelta(seconds=seconds * (cascade + 0.5) / (spec.cascades + 1))
-        chain = (("inventory", "db-connection"), ("orders", "db-timeout"),
-                 ("payments", "upstream-503"), ("checkout-api", "upstream-503"))
+        chain = (
+            ("inventory", "db-connection"),
+            ("orders", "db-timeout"),
+            ("payments", "upstream-503"),
+            ("checkout-api", "upstream-503"),
+        )
         for step in range(min(8, remaining)):
             service, kind_name = chain[min(step // 2, 3)]
             timeline.append((at + timedelta(seconds=step * 4), service, _BY_NAME[kind_name]))
@@ -276,8 +345,9 @@ def generate(spec: WorkloadSpec) -> Iterator[ErrorDetected]:
         remaining -= count
     while remaining > 0:
         service, kind_name = rng.choices(pairs, weights)[0]
-        timeline.append((spec.start + timedelta(seconds=rng.uniform(0, seconds)), service,
-                         _BY_NAME[kind_name]))
+        timeline.append(
+            (spec.start + timedelta(seconds=rng.uniform(0, seconds)), service, _BY_NAME[kind_name])
+        )
         remaining -= 1
     timeline.sort(key=lambda item: item[0])
     for index, (moment, service, kind) in enumerate(timeline):
@@ -287,7 +357,14 @@ def generate(spec: WorkloadSpec) -> Iterator[ErrorDetected]:
 def malformed_payloads(count: int, seed: int = 7) -> list[bytes]:
     """Garbage a misbehaving producer might send: not Avro, truncated, wrong magic."""
     rng = random.Random(seed)
-    samples = [b'{"message": "json is not avro"}', b"\xc3\x01" + b"\x00" * 8 + b"\x02",
-               b"\xc3\x01\xff\xff", b"", b"plain text error line"]
-    return [samples[i % len(samples)] if i < len(samples) else rng.randbytes(rng.randint(1, 64))
-            for i in range(count)]
+    samples = [
+        b'{"message": "json is not avro"}',
+        b"\xc3\x01" + b"\x00" * 8 + b"\x02",
+        b"\xc3\x01\xff\xff",
+        b"",
+        b"plain text error line",
+    ]
+    return [
+        samples[i % len(samples)] if i < len(samples) else rng.randbytes(rng.randint(1, 64))
+        for i in range(count)
+    ]

@@ -35,10 +35,13 @@ def upsert(
             "(LIKE {target} INCLUDING DEFAULTS, _seq bigserial) ON COMMIT DELETE ROWS"
         ).format(stage=stage, target=target)
     )
-    with cur.copy(sql.SQL("COPY {stage} ({cols}) FROM STDIN").format(stage=stage, cols=cols)) as copy:
+    with cur.copy(
+        sql.SQL("COPY {stage} ({cols}) FROM STDIN").format(stage=stage, cols=cols)
+    ) as copy:
         for row in rows:
             copy.write_row(row)
     keys = sql.SQL(", ").join(sql.Identifier(c) for c in key)
+    action: sql.Composable
     if update:
         action = sql.SQL("DO UPDATE SET ") + sql.SQL(", ").join(
             sql.SQL("{c} = EXCLUDED.{c}").format(c=sql.Identifier(c)) for c in update

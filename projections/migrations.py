@@ -58,7 +58,9 @@ def migrate(dsn: str, directory: Path = MIGRATIONS_DIR) -> list[Migration]:
                        checksum   text NOT NULL,
                        applied_at timestamptz NOT NULL DEFAULT now())"""
             )
-            done = dict(conn.execute("SELECT version, checksum FROM schema_migrations").fetchall())
+            done: dict[int, str] = dict(
+                conn.execute("SELECT version, checksum FROM schema_migrations").fetchall()
+            )
             for migration in available(directory):
                 if migration.version in done:
                     if done[migration.version] != migration.checksum:

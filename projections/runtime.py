@@ -129,7 +129,9 @@ class ProjectionWorker:
                 "auto.offset.reset": "earliest",
                 "partition.assignment.strategy": "range",
                 "session.timeout.ms": self.settings.projection_session_timeout_ms,
-                "heartbeat.interval.ms": max(1000, self.settings.projection_session_timeout_ms // 5),
+                "heartbeat.interval.ms": max(
+                    1000, self.settings.projection_session_timeout_ms // 5
+                ),
                 "fetch.max.bytes": 52428800,
                 "log_level": 3,
                 **self._consumer_overrides,
@@ -158,8 +160,11 @@ class ProjectionWorker:
                 (self.projector.name,),
             )
             stored = {(t, p): o for t, p, o in cur.fetchall()}
-        return {(tp.topic, tp.partition): stored[(tp.topic, tp.partition)]
-                for tp in partitions if (tp.topic, tp.partition) in stored}
+        return {
+            (tp.topic, tp.partition): stored[(tp.topic, tp.partition)]
+            for tp in partitions
+            if (tp.topic, tp.partition) in stored
+        }
 
     def _on_assign(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
         stored = self._stored_positions(partitions)
@@ -257,7 +262,9 @@ class ProjectionWorker:
                 key = (poison.topic, poison.partition, poison.offset)
                 rejected.add(key)
                 letters.append(
-                    self._letter(by_position[key], "projection_error", f"{type(exc).__name__}: {exc}")
+                    self._letter(
+                        by_position[key], "projection_error", f"{type(exc).__name__}: {exc}"
+                    )
                 )
         return letters
 
@@ -294,7 +301,7 @@ class ProjectionWorker:
             self._positions[position] = next_offset
 
     def _letter(self, message: Message, reason_code: str, reason: str) -> DeadLettered:
-        kind, millis = message.timestamp()
+        _kind, millis = message.timestamp()
         return dead_letter(
             stage=f"projection:{self.projector.name}",
             reason_code=reason_code,
@@ -328,7 +335,9 @@ class ProjectionHost:
     def start(self) -> None:
         for worker in self.workers:
             thread = threading.Thread(
-                target=self._run, args=(worker,), name=f"projection-{worker.projector.name}",
+                target=self._run,
+                args=(worker,),
+                name=f"projection-{worker.projector.name}",
                 daemon=True,
             )
             thread.start()

@@ -5,10 +5,11 @@
   writer schema is found by fingerprint among every version ever released, and the record is
   resolved into the current (reader) schema of its event type.
 - Confluent wire format (when a Schema Registry is configured): ``00`` + 4-byte big-endian
-  schema id + the Avro body; subjects follow the record-name strategy.
+  schema id + the Avro body; subjects follow the record-name strategy (``errorstream.<Type>``).
 
-Decoding accepts both formats whatever the encoder writes, so topics can migrate. Every
-decoding failure raises :class:`DecodeError`, which consumers route to ``error.deadletter``.
+Both codecs decode both formats (`AvroCodec` reads Confluent framing when given a registry),
+so topics can migrate from one to the other. Every decoding failure raises
+:class:`DecodeError` and nothing else; consumers route it to ``error.deadletter``.
 """
 
 from __future__ import annotations
@@ -20,12 +21,16 @@ import threading
 from typing import TYPE_CHECKING, Any, Protocol
 
 import fastavro
-import fastavro.read
-import fastavro.write
+from fastavro.read import SchemaResolutionError
 from pydantic import ValidationError
 
 from errorstream.exceptions import ErrorStreamError
-from errorstream.schemas.catalogue import SchemaCatalogue, SchemaVersion, default_catalogue, make_version
+from errorstream.schemas.catalogue import (
+    SchemaCatalogue,
+    SchemaVersion,
+    default_catalogue,
+    make_version,
+)
 from errorstream.schemas.models import Event, event_model
 
 if TYPE_CHECKING:
@@ -33,21 +38,21 @@ if TYPE_CHECKING:
 
 SINGLE_OBJECT_MAGIC = b"\xc3\x01"
 CONFLUENT_MAGIC = 0
+_CONFLUENT_HEADER = struct.Struct(">bI")
 
-
-def _read_json(data: str, *_schemas: Any) -> Any:
-    return json.loads(data)
-
-
-def _write_json(data: Any, *_schema: Any) -> str:
-    if isinstance(data, str):
-        return data
-    return json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
-
-
-# Open-ended JSON (error context) travels as an Avro string with logicalType "json".
-fastavro.read.LOGICAL_READERS["string-json"] = _read_json
-fastavro.write.LOGICAL_WRITERS["string-json"] = _write_json
+# Reason codes of DecodeError. All but `registry_unavailable` say the bytes themselves are bad.
+REASON_CODES = (
+    "not_bytes",  # not a bytes value at all
+    "not_avro",  # neither framing's magic
+    "truncated",  # shorter than its framing's header
+    "unknown_schema",  # fingerprint / schema id of no known schema
+    "no_schema_registry",  # Confluent framing, but no registry to look the id up in
+    "unknown_event_type",  # a registered schema of a record that is not an errorstream event
+    "incompatible_schema",  # writer schema cannot be resolved into the current reader schema
+    "corrupt",  # the Avro body does not parse (or has trailing bytes)
+    "invalid_event",  # parses, but breaks the model's rules
+    "registry_unavailable",  # the Schema Registry could not be asked (transient)
+)
 
 
 class DecodeError(ErrorStreamError):
@@ -57,6 +62,11 @@ class DecodeError(ErrorStreamError):
         super().__init__(f"{reason_code}: {reason}")
         self.reason_code = reason_code
         self.reason = reason
+
+    @property
+    def transient(self) -> bool:
+        """True when retrying later may succeed (the registry was down), not the bytes' fault."""
+        return self.reason_code == "registry_unavailable"
 
 
 class EncodeError(ErrorStreamError):
@@ -74,10 +84,20 @@ def _to_record(event: Event) -> dict[str, Any]:
 
 
 class AvroCodec:
-    """Avro single-object encoding against the schema catalogue."""
+    """Avro single-object encoding against the schema catalogue.
 
-    def __init__(self, catalogue: SchemaCatalogue | None = None) -> None:
+    With a ``registry`` it also reads Confluent-framed messages (ids looked up once, cached).
+    """
+
+    def __init__(
+        self,
+        catalogue: SchemaCatalogue | None = None,
+        registry: SchemaRegistryClient | None = None,
+    ) -> None:
         self.catalogue = catalogue or default_catalogue()
+        self.registry = registry
+        self._writers: dict[int, SchemaVersion] = {}
+        self._lock = threading.Lock()
 
     # -- encoding ---------------------------------------------------------------------------
     def encode(self, event: Event) -> bytes:
@@ -89,7 +109,7 @@ class AvroCodec:
         buffer = io.BytesIO()
         try:
             fastavro.schemaless_writer(buffer, writer.parsed, record)
-        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        except (ValueError, TypeError, KeyError, AttributeError, OverflowError) as exc:
             raise EncodeError(f"{writer.event_type} does not fit its schema: {exc}") from exc
         return buffer.getvalue()
 
@@ -110,25 +130,65 @@ class AvroCodec:
             if writer is None:
                 raise DecodeError("unknown_schema", f"no schema has fingerprint {data[2:10].hex()}")
             return writer, self._read(writer, data, 10)
-        if data[:1] == bytes([CONFLUENT_MAGIC]) and len(data) >= 5:
-            writer = self._confluent_writer(struct.unpack(">I", data[1:5])[0])
-            return writer, self._read(writer, data, 5)
+        if data[:1] == bytes([CONFLUENT_MAGIC]):
+            if len(data) < _CONFLUENT_HEADER.size:
+                raise DecodeError("truncated", f"{len(data)} bytes is shorter than the header")
+            writer = self._confluent_writer(_CONFLUENT_HEADER.unpack_from(data)[1])
+            return writer, self._read(writer, data, _CONFLUENT_HEADER.size)
         raise DecodeError("not_avro", f"unknown magic bytes {data[:2].hex() or '(empty)'}")
 
     def _confluent_writer(self, schema_id: int) -> SchemaVersion:
-        raise DecodeError(
-            "no_schema_registry",
-            f"Confluent-framed message (schema id {schema_id}) but no Schema Registry is configured",
-        )
+        writer = self._writers.get(schema_id)
+        if writer is not None:
+            return writer
+        if self.registry is None:
+            raise DecodeError(
+                "no_schema_registry",
+                f"Confluent-framed message (schema id {schema_id}) but no Schema Registry is "
+                "configured",
+            )
+        writer = self._registered_writer(self.registry, schema_id)
+        with self._lock:
+            self._writers[schema_id] = writer
+        return writer
+
+    def _registered_writer(self, registry: SchemaRegistryClient, schema_id: int) -> SchemaVersion:
+        from confluent_kafka.schema_registry.error import SchemaRegistryError
+
+        try:
+            registered = registry.get_schema(schema_id)
+        except SchemaRegistryError as exc:
+            if exc.http_status_code == 404:
+                raise DecodeError("unknown_schema", f"schema id {schema_id}: {exc}") from exc
+            raise DecodeError("registry_unavailable", f"schema id {schema_id}: {exc}") from exc
+        except Exception as exc:  # connection refused, timeouts: the registry, not the bytes
+            raise DecodeError("registry_unavailable", f"schema id {schema_id}: {exc!r}") from exc
+        try:
+            schema = json.loads(registered.schema_str or "")
+            event_type = str(schema.get("name", "")).rsplit(".", 1)[-1]
+        except (ValueError, AttributeError) as exc:
+            raise DecodeError("unknown_schema", f"schema id {schema_id} unparsable: {exc}") from exc
+        if event_type not in self.catalogue.event_types:
+            raise DecodeError("unknown_event_type", f"schema id {schema_id} is {event_type!r}")
+        try:
+            candidate = make_version(event_type, -1, schema)
+        except Exception as exc:
+            raise DecodeError("unknown_schema", f"schema id {schema_id} unparsable: {exc}") from exc
+        # A schema errorstream released: use the catalogue's (numbered) version of it.
+        return self.catalogue.by_fingerprint(candidate.fingerprint) or candidate
 
     def _read(self, writer: SchemaVersion, data: bytes, offset: int) -> dict[str, Any]:
         reader = self.catalogue.reader(writer.event_type)
         buffer = io.BytesIO(data)
         buffer.seek(offset)
         # Same schema: skip fastavro's resolution pass, which costs a third of the read.
-        reader_schema = None if reader.fingerprint == writer.fingerprint else reader.parsed
+        reader_schema = None if reader.schema is writer.schema else reader.parsed
         try:
             record = fastavro.schemaless_reader(buffer, writer.parsed, reader_schema)
+        except SchemaResolutionError as exc:
+            raise DecodeError(
+                "incompatible_schema", f"{writer.event_type} v{writer.version}: {exc}"
+            ) from exc
         except Exception as exc:  # fastavro raises many types on corrupt input
             raise DecodeError("corrupt", f"{writer.event_type} body unreadable: {exc!r}") from exc
         if buffer.tell() != len(data):
@@ -142,11 +202,15 @@ class AvroCodec:
     @staticmethod
     def to_event(event_type: str, record: dict[str, Any]) -> Event:
         try:
-            return event_model(event_type).model_validate(record)
-        except ValidationError as exc:
-            raise DecodeError("invalid_event", _validation_summary(event_type, exc)) from exc
+            model = event_model(event_type)
         except KeyError as exc:
             raise DecodeError("unknown_event_type", f"no model for {event_type}") from exc
+        try:
+            return model.model_validate(record)
+        except ValidationError as exc:
+            raise DecodeError("invalid_event", _validation_summary(event_type, exc)) from exc
+        except Exception as exc:  # a validator tripping over a value it never expected
+            raise DecodeError("invalid_event", f"{event_type}: {exc!r}") from exc
 
 
 def _validation_summary(event_type: str, exc: ValidationError) -> str:
@@ -162,22 +226,22 @@ class ConfluentCodec(AvroCodec):
     def __init__(
         self, registry: SchemaRegistryClient, catalogue: SchemaCatalogue | None = None
     ) -> None:
-        super().__init__(catalogue)
-        self.registry = registry
+        super().__init__(catalogue, registry)
         self._ids: dict[str, int] = {}
-        self._writers: dict[int, SchemaVersion] = {}
-        self._lock = threading.Lock()
 
     def encode(self, event: Event) -> bytes:
         writer = self.catalogue.reader(event.event_type)
         schema_id = self._schema_id(writer)
-        return struct.pack(">bI", CONFLUENT_MAGIC, schema_id) + self._body(writer, _to_record(event))
+        return _CONFLUENT_HEADER.pack(CONFLUENT_MAGIC, schema_id) + self._body(
+            writer, _to_record(event)
+        )
 
     def _schema_id(self, writer: SchemaVersion) -> int:
         from confluent_kafka.schema_registry import Schema
 
         schema_id = self._ids.get(writer.event_type)
         if schema_id is None:
+            assert self.registry is not None
             with self._lock:
                 subject = f"errorstream.{writer.event_type}"
                 schema_id = self.registry.register_schema(
@@ -186,24 +250,3 @@ class ConfluentCodec(AvroCodec):
                 self._ids[writer.event_type] = schema_id
                 self._writers[schema_id] = writer
         return schema_id
-
-    def _confluent_writer(self, schema_id: int) -> SchemaVersion:
-        writer = self._writers.get(schema_id)
-        if writer is not None:
-            return writer
-        try:
-            registered = self.registry.get_schema(schema_id)
-            schema = json.loads(registered.schema_str)
-        except Exception as exc:
-            raise DecodeError("unknown_schema", f"schema id {schema_id}: {exc}") from exc
-        event_type = str(schema.get("name", "")).rsplit(".", 1)[-1]
-        if event_type not in self.catalogue.event_types:
-            raise DecodeError("unknown_event_type", f"schema id {schema_id} is {event_type!r}")
-        try:
-            candidate = make_version(event_type, -1, schema)
-        except Exception as exc:
-            raise DecodeError("unknown_schema", f"schema id {schema_id} unparsable: {exc}") from exc
-        writer = self.catalogue.by_fingerprint(candidate.fingerprint) or candidate
-        with self._lock:
-            self._writers[schema_id] = writer
-        return writer

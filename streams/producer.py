@@ -64,8 +64,9 @@ class EventPublisher:
         key: bytes | None = None,
         on_delivery: DeliveryCallback | None = None,
     ) -> None:
-        self.publish_bytes(topic, self.codec.encode(event), key=key or event.key,
-                           on_delivery=on_delivery)
+        self.publish_bytes(
+            topic, self.codec.encode(event), key=key or event.partition_key, on_delivery=on_delivery
+        )
 
     def publish_bytes(
         self,

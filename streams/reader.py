@@ -66,9 +66,15 @@ def read_records(
                         continue
                     raise RuntimeError(f"reading {name}: {error}")
                 last = time.monotonic()
-                kind, millis = message.timestamp()
-                yield Record(name, message.partition(), message.offset(), message.key(),
-                             message.value(), millis if millis > 0 else None)
+                _kind, millis = message.timestamp()
+                yield Record(
+                    name,
+                    message.partition(),
+                    message.offset(),
+                    message.key(),
+                    message.value(),
+                    millis if millis > 0 else None,
+                )
                 count += 1
                 if max_records is not None and count >= max_records:
                     return

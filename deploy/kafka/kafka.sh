@@ -24,7 +24,8 @@ say() { printf 'kafka: %s\n' "$*" >&2; }
 pid_alive() {
   [ -f "$pidfile" ] || return 1
   local pid; pid=$(cat "$pidfile" 2>/dev/null) || return 1
-  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && grep -q 'kafka.Kafka' "/proc/$pid/cmdline" 2>/dev/null
+  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && grep -q 'kafka.Kafka' "/proc/$pid/cmdline" 2>/dev/null \
+    && [ "$(sed -e 's/^.*) //' "/proc/$pid/stat" 2>/dev/null | cut -d' ' -f1)" != Z ]
 }
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
@@ -72,6 +73,8 @@ start() {
     say "already running (pid $(cat "$pidfile")) on 127.0.0.1:$port"; return 0
   fi
   rm -f "$pidfile"
+  # A broker that was just killed may hold its ports for a moment while it exits.
+  for _ in $(seq 1 50); do { port_open "$port" || port_open "$cport"; } || break; sleep 0.2; done
   if port_open "$port" || port_open "$cport"; then
     say "port $port or $cport is taken by another process; set KAFKA_PORT/KAFKA_CONTROLLER_PORT"; exit 1
   fi

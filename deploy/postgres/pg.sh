@@ -63,9 +63,18 @@ prepare_dir() {
   pgdata=$real/data
 }
 
+# A process that exists and is not a zombie (a killed postmaster lingers as one until reaped).
+live_pid() {
+  local state
+  state=$(sed -e 's/^.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1) || return 1
+  [ -n "$state" ] && [ "$state" != Z ]
+}
+
 running() {
   [ -n "${pgdata:-}" ] || pgdata=$(readlink -f "$run" 2>/dev/null)/data
-  [ -f "$pgdata/postmaster.pid" ] && as_owner "$bindir/pg_ctl" -D "$pgdata" status >/dev/null 2>&1
+  [ -f "$pgdata/postmaster.pid" ] || return 1
+  live_pid "$(head -n 1 "$pgdata/postmaster.pid")" || return 1
+  as_owner "$bindir/pg_ctl" -D "$pgdata" status >/dev/null 2>&1
 }
 
 start() {
@@ -79,7 +88,14 @@ start() {
       || as_owner "$bindir/initdb" -D "$pgdata" -A trust -U postgres -E UTF8 --locale=C >"$runbase/pg-initdb.log" 2>&1 \
       || { cat "$runbase/pg-initdb.log" >&2; rm -rf "$pgdata"; exit 1; }
   fi
-  # A stale postmaster.pid from a killed run is removed by pg_ctl itself when the pid is gone.
+  # A killed postmaster leaves postmaster.pid behind (and lingers as a zombie until reaped,
+  # which PostgreSQL would take for a live server): wait for it to go, then drop the stale file.
+  if [ -f "$pgdata/postmaster.pid" ]; then
+    local stale; stale=$(head -n 1 "$pgdata/postmaster.pid")
+    for _ in $(seq 1 50); do [ -e "/proc/$stale" ] || break; sleep 0.2; done
+    rm -f "$pgdata/postmaster.pid"
+    say "removed the stale postmaster.pid of a crashed run"
+  fi
   say "starting on 127.0.0.1:$port"
   as_owner "$bindir/pg_ctl" -D "$pgdata" -l "$pgdata/../postgres.log" -w -t 60 start \
     -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$pgdata/.. -c max_connections=200 -c shared_buffers=256MB -c synchronous_commit=on -c fsync=on -c max_wal_size=2GB -c log_min_messages=warning" \

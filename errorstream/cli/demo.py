@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
 import sys
 import time
 from datetime import UTC, datetime, timedelta
@@ -43,9 +44,7 @@ def handle(args: argparse.Namespace) -> int:
     _say("== bringing up Kafka, PostgreSQL, the worker and the projectors")
     bring_up(workers=True)
     seed = args.seed if args.seed is not None else int(time.time())
-    spec = WorkloadSpec(
-        seed=seed, errors=args.errors, start=datetime.now(UTC) - timedelta(hours=1)
-    )
+    spec = WorkloadSpec(seed=seed, errors=args.errors, start=datetime.now(UTC) - timedelta(hours=1))
     events = list(generate(spec))
     publisher = EventPublisher(config)
     for event in events:
@@ -77,7 +76,7 @@ def handle(args: argparse.Namespace) -> int:
     return 0
 
 
-def _wait(config: Settings, ids: list[object], timeout: float) -> int:
+def _wait(config: Settings, ids: Sequence[object], timeout: float) -> int:
     deadline = time.monotonic() + timeout
     landed = 0
     with psycopg.connect(config.dsn, autocommit=True) as conn:
@@ -98,7 +97,7 @@ def _wait(config: Settings, ids: list[object], timeout: float) -> int:
     return landed
 
 
-def _show(dsn: str, ids: list[object]) -> None:
+def _show(dsn: str, ids: Sequence[object]) -> None:
     with psycopg.connect(dsn, autocommit=True) as conn:
         by_service = conn.execute(
             """SELECT source_service_id AS service, count(*) AS errors,

@@ -15,8 +15,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="show the log of kafka, postgres, worker or projections",
         description="Print the last lines of a component's log (-f to follow).",
     )
-    parser.add_argument("component", nargs="?", default="worker",
-                        help="kafka, postgres, worker, projections (default: worker)")
+    parser.add_argument(
+        "component",
+        nargs="?",
+        default="worker",
+        help="kafka, postgres, worker, projections (default: worker)",
+    )
     parser.add_argument("-n", "--lines", type=int, default=100)
     parser.add_argument("-f", "--follow", action="store_true")
     parser.set_defaults(handler=handle)

@@ -36,8 +36,10 @@ def bring_up(workers: bool = False) -> None:
         print(f"topics created: {len(created)}", file=sys.stderr)
     applied = migrate(config.dsn)
     if applied:
-        print("migrations applied: " + ", ".join(f"{m.version}_{m.name}" for m in applied),
-              file=sys.stderr)
+        print(
+            "migrations applied: " + ", ".join(f"{m.version}_{m.name}" for m in applied),
+            file=sys.stderr,
+        )
     if workers:
         infra.start_background(config, "worker", ["worker"])
         infra.start_background(config, "projections", ["project"])

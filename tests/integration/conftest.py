@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import random
 import socket
 import subprocess
 import sys
@@ -62,12 +63,16 @@ def servers() -> Iterator[Servers]:
         yield from _containers(base)
         return
     started = []
-    if not base.kafka_is_external and infra.run_script(base, infra.kafka_script(), "status",
-                                                      check=False) != 0:
+    if (
+        not base.kafka_is_external
+        and infra.run_script(base, infra.kafka_script(), "status", check=False) != 0
+    ):
         infra.run_script(base, infra.kafka_script(), "start")
         started.append(infra.kafka_script())
-    if not base.database_is_external and infra.run_script(base, infra.postgres_script(), "status",
-                                                         check=False) != 0:
+    if (
+        not base.database_is_external
+        and infra.run_script(base, infra.postgres_script(), "status", check=False) != 0
+    ):
         infra.run_script(base, infra.postgres_script(), "start")
         started.append(infra.postgres_script())
     wait_for_broker(base)
@@ -95,9 +100,16 @@ def _containers(base: Settings) -> Iterator[Servers]:
 
 
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A free port below the ephemeral range, so no outgoing connection grabs it meanwhile."""
+    rng = random.Random()
+    while True:
+        port = rng.randrange(20000, 32000)
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
 
 
 def _database_url(admin_dsn: str, name: str) -> str:
@@ -160,7 +172,9 @@ class Process:
             if text in self.output():
                 return
             if self.popen.poll() is not None:
-                raise AssertionError(f"process exited ({self.popen.returncode}):\n{self.output()[-3000:]}")
+                raise AssertionError(
+                    f"process exited ({self.popen.returncode}):\n{self.output()[-3000:]}"
+                )
             time.sleep(0.2)
         raise AssertionError(f"{text!r} not seen in {timeout}s:\n{self.output()[-3000:]}")
 
@@ -184,16 +198,23 @@ def spawn(tmp_path: Path) -> Iterator[Callable[..., Process]]:
     """Start `python -m errorstream ARGS` (or `python SCRIPT ARGS`) with the given settings."""
     processes: list[Process] = []
 
-    def start(settings: Settings, *args: str, script: Path | None = None,
-              extra_env: dict[str, str] | None = None) -> Process:
+    def start(
+        settings: Settings,
+        *args: str,
+        script: Path | None = None,
+        extra_env: dict[str, str] | None = None,
+    ) -> Process:
         command = [sys.executable, str(script)] if script else [sys.executable, "-m", "errorstream"]
         label = (script.stem if script else "errorstream") + "-" + "-".join(args)[:40]
         log = tmp_path / f"{label}-{len(processes)}.log"
         env = {**os.environ, **settings.as_environment(), **(extra_env or {})}
         with log.open("wb") as out:
             popen = subprocess.Popen(
-                [*command, *args], stdout=out, stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL, env=env,
+                [*command, *args],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                env=env,
             )
         process = Process(popen, log)
         processes.append(process)

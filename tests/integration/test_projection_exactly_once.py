@@ -24,7 +24,9 @@ KILLS = 8
 
 @pytest.fixture
 def small_batches(servers: Servers) -> Iterator[Settings]:
-    with isolated(servers, projection_batch_size=150, projection_session_timeout_ms=6000) as settings:
+    with isolated(
+        servers, projection_batch_size=150, projection_session_timeout_ms=6000
+    ) as settings:
         with psycopg.connect(settings.dsn, autocommit=True) as conn:
             conn.execute(
                 "CREATE TABLE projection_audit (topic text, partition int, kafka_offset bigint, "
@@ -48,8 +50,9 @@ def test_kill_9_mid_batch_never_loses_or_duplicates(
 ) -> None:
     settings = small_batches
     publisher = EventPublisher(settings)
-    for event in generate(WorkloadSpec(seed=5, errors=EVENTS, bursts=0, cascades=0,
-                                       degradations=0)):
+    for event in generate(
+        WorkloadSpec(seed=5, errors=EVENTS, bursts=0, cascades=0, degradations=0)
+    ):
         publisher.publish(ERROR_DETECTED, event)
     assert publisher.flush(60) == 0
 

@@ -46,8 +46,16 @@ def malformed_messages(codec: AvroCodec) -> dict[str, bytes]:
     }
     body = io.BytesIO()
     fastavro.schemaless_writer(body, writer.parsed, record)
-    other = dead_letter(stage="x", reason_code="x", reason="x", topic="t", partition=0, offset=0,
-                        key=None, value=b"")
+    other = dead_letter(
+        stage="x",
+        reason_code="x",
+        reason="x",
+        topic="t",
+        partition=0,
+        offset=0,
+        key=None,
+        value=b"",
+    )
     return {
         "not_avro": b'{"message": "a JSON error, not Avro"}',
         "unknown_schema": SINGLE_OBJECT_MAGIC + b"\x01\x02\x03\x04\x05\x06\x07\x08" + b"\x00",
@@ -78,8 +86,9 @@ def test_errors_flow_to_postgres_and_bad_input_is_dead_lettered(
         publisher.publish(ERROR_DETECTED, event)
     assert publisher.flush(30) == 0
 
-    landed = wait_rows(env.dsn, "SELECT count(*) FROM errors WHERE classified_at IS NOT NULL",
-                       len(events))
+    landed = wait_rows(
+        env.dsn, "SELECT count(*) FROM errors WHERE classified_at IS NOT NULL", len(events)
+    )
     assert landed == len(events)
 
     with psycopg.connect(env.dsn, autocommit=True) as conn:
@@ -87,10 +96,12 @@ def test_errors_flow_to_postgres_and_bad_input_is_dead_lettered(
             "SELECT id, source_service_id, message, category, type, group_id, detected_at "
             "FROM errors"
         ).fetchall()
-        offsets = dict(conn.execute(
-            "SELECT topic || '/' || partition, next_offset FROM projection_offsets "
-            "WHERE projection = 'errors'"
-        ).fetchall())
+        offsets = dict(
+            conn.execute(
+                "SELECT topic || '/' || partition, next_offset FROM projection_offsets "
+                "WHERE projection = 'errors'"
+            ).fetchall()
+        )
     by_id = {row[0]: row for row in rows}
     assert set(by_id) == {e.event_id for e in events}  # bad input produced no rows
     for event in events:
@@ -101,16 +112,19 @@ def test_errors_flow_to_postgres_and_bad_input_is_dead_lettered(
         assert detected_at is not None
     assert sum(offsets.values()) == len(events) * 2 + len(bad)  # both topics fully consumed
 
-    classified = [codec.decode(r.value) for r in read_records(env, ERROR_CLASSIFIED)
-                  if r.value is not None]
+    classified = [
+        codec.decode(r.value) for r in read_records(env, ERROR_CLASSIFIED) if r.value is not None
+    ]
     assert len({c.event_id for c in classified}) == len(events)
 
-    letters: list[Event] = [codec.decode(r.value) for r in read_records(env, ERROR_DEADLETTER)
-                            if r.value is not None]
+    letters: list[Event] = [
+        codec.decode(r.value) for r in read_records(env, ERROR_DEADLETTER) if r.value is not None
+    ]
     assert all(isinstance(letter, DeadLettered) for letter in letters)
     for stage in ("triage", "projection:errors"):
         by_value = {
-            letter.original_value: letter for letter in letters
+            letter.original_value: letter
+            for letter in letters
             if isinstance(letter, DeadLettered) and letter.stage == stage
         }
         assert set(by_value) == set(bad.values()), stage
