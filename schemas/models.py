@@ -808,10 +808,12 @@ class ModelUpdated(Event):
     model_id: str
     model_type: ModelType
     version: int
+    description: str | None = None
     accuracy: Fraction | None = None
     precision: Fraction | None = None
     recall: Fraction | None = None
     f1: Fraction | None = None
+    metrics: dict[str, float] = Field(default_factory=dict)
     training_data_size: int
     features: tuple[str, ...] = ()
     improvements: tuple[str, ...] = ()
