@@ -26,6 +26,7 @@ COMMANDS: tuple[str, ...] = (
     "project",
     "demo",
     "mine_templates",
+    "schemas",
 )
 
 
