@@ -44,15 +44,16 @@ import collections
 import enum
 import errno
 import functools
+import importlib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Final, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Final, Generic, Protocol, TypeVar
 
 from errorstream.schemas.enums import ErrorCategory, ErrorType, Layer, Severity
 
 if TYPE_CHECKING:
-    from errorstream.agents.text_model import TextModel
+    from errorstream.agents.text_model import Prediction
 
 __all__ = [
     "FALLBACK_CONFIDENCE",
@@ -73,6 +74,7 @@ __all__ = [
     "Signal",
     "SignalRule",
     "Stage",
+    "TextPredictor",
     "classify",
     "default_rulebook",
     "embedded_exceptions",
@@ -174,6 +176,12 @@ class Classification:
     def evidence_for(self, field_name: str) -> tuple[Evidence, ...]:
         """The evidence recorded for one field ("category", "type", "severity", ...)."""
         return tuple(e for e in self.evidence if e.field == field_name)
+
+
+class TextPredictor(Protocol):
+    """What `classify` needs of a learned model: `text_model.TextModel` is the one shipped."""
+
+    def predict(self, facts: ErrorFacts) -> Prediction | None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -278,6 +286,9 @@ MAX_MESSAGE_CHARS: Final = 8_192
 """Rules read at most this much of a message (and of each cause); bounds time per event."""
 
 MAX_TRACE_CHARS: Final = 65_536
+
+_MIN_LITERAL: Final = 3
+"""Shortest literal worth a prefilter; also the length of the text grams that gate them."""
 
 _RETRYABLE_TYPES: Final = frozenset({ErrorType.TIMEOUT, ErrorType.NETWORK})
 
@@ -439,8 +450,10 @@ class _Subject:
     name_labels: tuple[tuple[str, str], ...]  # (name, original spelling) for evidence
     codes: tuple[tuple[str, str, str], ...]  # (normalised, original, field it came from)
     code_set: frozenset[str]
+    grams: frozenset[str]  # every 3-character substring of `text`, to gate literal tests
     trace: str  # raw stack trace and frames, lower-cased
     topic: str
+    service: str
 
     @classmethod
     def of(cls, facts: ErrorFacts) -> _Subject:
@@ -472,21 +485,124 @@ class _Subject:
                 if normal and all(normal != c[0] for c in codes):
                     codes.append((normal, code, "message"))
         frames = "\n".join(facts.frames)
+        text = "\n".join(texts).lower()
         return cls(
-            text="\n".join(texts).lower(),
+            text=text,
             raw=texts[0],
             names=tuple(names),
             name_labels=tuple(labels),
             codes=tuple(codes),
             code_set=frozenset(c[0] for c in codes),
+            grams=frozenset(
+                text[i : i + _MIN_LITERAL] for i in range(len(text) - _MIN_LITERAL + 1)
+            ),
             trace=(trace + "\n" + frames).lower() if frames else trace.lower(),
             topic=(facts.source_topic or "").strip().lower(),
+            service=(facts.service or "").lower(),
         )
 
 
 # --------------------------------------------------------------------------- compiled rules
-def _regex(pattern: str | None) -> re.Pattern[str] | None:
-    return re.compile(pattern, re.IGNORECASE) if pattern else None
+# Rule patterns are written in lower case and searched in lower-cased text, so they compile
+# without IGNORECASE (twice as fast). Each also carries the literals one of which any match
+# must contain, read from its parse tree: a substring test rules most rules out before the
+# regex runs. The parser is CPython's own (private, stable since 3.11); if it is missing or
+# surprised, a pattern simply gets no prefilter.
+try:
+    _SRE_PARSER: Any = importlib.import_module("re._parser")
+except ImportError:  # pragma: no cover - other interpreters
+    _SRE_PARSER = None
+
+_REPEATS: Final = frozenset({"MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"})
+
+
+def required_literals(pattern: str) -> tuple[str, ...] | None:
+    """Strings one of which every match of `pattern` contains; None if none are known."""
+    if _SRE_PARSER is None:
+        return None
+    try:
+        tree = _SRE_PARSER.parse(pattern)
+        if tree.state.flags & re.IGNORECASE:
+            return None
+        found = _sequence_literals(list(tree))
+    except Exception:  # only an optimisation: the regex still decides
+        return None
+    if found is None or min(map(len, found)) < _MIN_LITERAL:
+        return None
+    return tuple(sorted(found))
+
+
+def _sequence_literals(items: list[Any]) -> frozenset[str] | None:
+    """The best requirement of a sequence: its longest literal run or a required group."""
+    best: frozenset[str] | None = None
+    run: list[str] = []
+
+    def consider(option: frozenset[str] | None) -> None:
+        nonlocal best
+        if option and (best is None or min(map(len, option)) > min(map(len, best))):
+            best = option
+
+    for op, arg in items:
+        name = str(op)
+        if name == "LITERAL":
+            run.append(chr(arg))
+            continue
+        if name == "AT":  # zero-width (\b, ^, $): literals either side stay adjacent
+            continue
+        if run:
+            consider(frozenset({"".join(run)}))
+            run = []
+        if name == "SUBPATTERN":
+            if not arg[1] & re.IGNORECASE:
+                consider(_sequence_literals(list(arg[-1])))
+        elif name == "BRANCH":
+            consider(_branch_literals(arg[1]))
+        elif name in _REPEATS and arg[0] >= 1:
+            consider(_sequence_literals(list(arg[2])))
+    if run:
+        consider(frozenset({"".join(run)}))
+    return best
+
+
+def _branch_literals(alternatives: list[Any]) -> frozenset[str] | None:
+    found: set[str] = set()
+    for alternative in alternatives:
+        literals = _sequence_literals(list(alternative))
+        if literals is None:
+            return None
+        found |= literals
+    return frozenset(found)
+
+
+@dataclass(frozen=True, slots=True)
+class _Phrase:
+    """A lower-case regex over lower-cased text, with its literal prefilter."""
+
+    regex: re.Pattern[str]
+    literals: tuple[str, ...] | None
+
+    @classmethod
+    def of(cls, pattern: str | None) -> _Phrase | None:
+        if not pattern:
+            return None
+        if re.sub(r"\\.", "", pattern) != re.sub(r"\\.", "", pattern).lower():
+            raise ValueError(f"rule patterns are matched against lower-cased text: {pattern!r}")
+        return cls(re.compile(pattern), required_literals(pattern))
+
+    def search(self, text: str, grams: frozenset[str] | None = None) -> re.Match[str] | None:
+        """`regex.search`, skipped when no required literal occurs (`grams`: text's 3-grams)."""
+        literals = self.literals
+        if literals is not None:
+            if grams is not None:
+                if not any(lit[:_MIN_LITERAL] in grams and lit in text for lit in literals):
+                    return None
+            elif not any(lit in text for lit in literals):
+                return None
+        return self.regex.search(text)
+
+
+def _regex(pattern: str | None) -> _Phrase | None:
+    return _Phrase.of(pattern)
 
 
 def _lower(values: Iterable[str]) -> frozenset[str]:
@@ -498,7 +614,7 @@ class _ExceptionMatcher:
     names: frozenset[str]
     prefixes: tuple[str, ...]
     suffixes: tuple[str, ...]
-    pattern: re.Pattern[str] | None
+    pattern: _Phrase | None
 
     @classmethod
     def of(
@@ -546,11 +662,13 @@ class _CompiledRule:
     rule: Rule
     exceptions: _ExceptionMatcher
     codes: frozenset[str]
-    code_pattern: re.Pattern[str] | None
-    pattern: re.Pattern[str] | None
+    code_pattern: _Phrase | None
+    pattern: _Phrase | None
     raw_pattern: re.Pattern[str] | None
-    trace_pattern: re.Pattern[str] | None
+    trace_pattern: _Phrase | None
     topics: frozenset[str]
+    requires: frozenset[Signal]
+    forbids: frozenset[Signal]
 
     @classmethod
     def of(cls, rule: Rule) -> _CompiledRule:
@@ -568,12 +686,14 @@ class _CompiledRule:
             raw_pattern=re.compile(rule.raw_pattern) if rule.raw_pattern else None,
             trace_pattern=_regex(rule.trace_pattern),
             topics=_lower(rule.topics),
+            requires=frozenset(rule.requires),
+            forbids=frozenset(rule.forbids),
         )
 
     def match(self, subject: _Subject, signals: frozenset[Signal]) -> str | None:
         """A short description of what matched, or None; cheap conditions are tested first."""
         rule = self.rule
-        if any(s not in signals for s in rule.requires) or any(s in signals for s in rule.forbids):
+        if not self.requires <= signals or not self.forbids.isdisjoint(signals):
             return None
         details: list[str] = []
         if self.topics:
@@ -586,7 +706,7 @@ class _CompiledRule:
                 return None
             details.append(f"{hit[2]} code {hit[1]!r}")
         if self.code_pattern is not None:
-            pattern = self.code_pattern
+            pattern = self.code_pattern.regex
             hit = next((c for c in subject.codes if pattern.fullmatch(c[0])), None)
             if hit is None:
                 return None
@@ -602,7 +722,7 @@ class _CompiledRule:
                 return None
             details.append(f"stack_trace ~ {found.group(0)!r}")
         if self.pattern is not None:
-            found = self.pattern.search(subject.text)
+            found = self.pattern.search(subject.text, subject.grams)
             if found is None:
                 return None
             details.append(f"message ~ {found.group(0)!r}")
@@ -621,9 +741,9 @@ class _CompiledSignal:
     rule: SignalRule
     exceptions: _ExceptionMatcher
     codes: frozenset[str]
-    pattern: re.Pattern[str] | None
-    trace_pattern: re.Pattern[str] | None
-    service_pattern: re.Pattern[str] | None
+    pattern: _Phrase | None
+    trace_pattern: _Phrase | None
+    service_pattern: _Phrase | None
     topics: frozenset[str]
     tags: frozenset[str]
     context_keys: frozenset[str]
@@ -657,9 +777,9 @@ class _CompiledSignal:
             return f"exception_type {name!r}"
         if self.codes and (hit := _code_hit(subject, self.codes)):
             return f"{hit[2]} code {hit[1]!r}"
-        if self.service_pattern and (found := self.service_pattern.search(facts.service or "")):
+        if self.service_pattern and (found := self.service_pattern.search(subject.service)):
             return f"service ~ {found.group(0)!r}"
-        if self.pattern and (found := self.pattern.search(subject.text)):
+        if self.pattern and (found := self.pattern.search(subject.text, subject.grams)):
             return f"message ~ {found.group(0)!r}"
         if (
             self.trace_pattern
@@ -673,7 +793,7 @@ class _CompiledSignal:
 @dataclass(frozen=True, slots=True)
 class _CompiledOutcome:
     rule: OutcomeRule
-    pattern: re.Pattern[str] | None
+    pattern: _Phrase | None
 
     def match(self, decided: _Decided, layer: Layer | None = None) -> bool:
         rule = self.rule
@@ -684,7 +804,10 @@ class _CompiledOutcome:
             and (not rule.subtypes or decided.subtype in rule.subtypes)
             and all(s in decided.signals for s in rule.requires)
             and not any(s in decided.signals for s in rule.forbids)
-            and (self.pattern is None or self.pattern.search(decided.subject.text) is not None)
+            and (
+                self.pattern is None
+                or self.pattern.search(decided.subject.text, decided.subject.grams) is not None
+            )
         )
 
 
@@ -734,6 +857,52 @@ class Rulebook:
         self.layers: tuple[_CompiledOutcome, ...] = tuple(
             _CompiledOutcome(o, _regex(o.pattern)) for o in layers if o.layer is not None
         )
+        self._index()
+
+    def _index(self) -> None:
+        """Index each rule under one condition it cannot match without (all must hold):
+        its topic, else its codes, else its exception names, else its pattern's literals.
+        Classifying then evaluates only the rules whose key the error carries."""
+        self._by_topic: dict[str, list[int]] = collections.defaultdict(list)
+        self._by_code: dict[str, list[int]] = collections.defaultdict(list)
+        self._by_name: dict[str, list[int]] = collections.defaultdict(list)
+        self._by_literal: dict[str, list[int]] = collections.defaultdict(list)
+        self._always: list[int] = []
+        self._literals_by_gram: dict[str, list[tuple[str, list[int]]]] = {}
+        for order, compiled in enumerate(self.rules):
+            exceptions = compiled.exceptions
+            if compiled.topics:
+                keys, index = compiled.topics, self._by_topic
+            elif compiled.codes:
+                keys, index = compiled.codes, self._by_code
+            elif exceptions.names and not (
+                exceptions.prefixes or exceptions.suffixes or exceptions.pattern
+            ):
+                keys, index = exceptions.names, self._by_name
+            elif compiled.pattern is not None and compiled.pattern.literals:
+                keys, index = frozenset(compiled.pattern.literals), self._by_literal
+            else:
+                self._always.append(order)
+                continue
+            for key in keys:
+                index[key].append(order)
+        for literal, orders in self._by_literal.items():
+            self._literals_by_gram.setdefault(literal[:_MIN_LITERAL], []).append((literal, orders))
+
+    def candidates(self, subject: _Subject) -> list[int]:
+        """Orders of the rules that may match `subject`, ascending."""
+        found = set(self._always)
+        found.update(self._by_topic.get(subject.topic, ()))
+        for code in subject.code_set:
+            found.update(self._by_code.get(code, ()))
+        for name in subject.names:
+            found.update(self._by_name.get(name, ()))
+        text = subject.text
+        for gram in subject.grams.intersection(self._literals_by_gram):
+            for literal, orders in self._literals_by_gram[gram]:
+                if literal in text:
+                    found.update(orders)
+        return sorted(found)
 
 
 @functools.cache
@@ -793,7 +962,7 @@ class _Tally:
 
 def classify(
     facts: ErrorFacts,
-    model: TextModel | None = None,
+    model: TextPredictor | None = None,
     *,
     rulebook: Rulebook | None = None,
 ) -> Classification:
@@ -806,7 +975,7 @@ def classify(
 
 def explain(
     facts: ErrorFacts,
-    model: TextModel | None = None,
+    model: TextPredictor | None = None,
     *,
     rulebook: Rulebook | None = None,
 ) -> Explanation:
@@ -818,7 +987,7 @@ def explain(
 
 def _classify(
     facts: ErrorFacts,
-    model: TextModel | None,
+    model: TextPredictor | None,
     rulebook: Rulebook | None,
     trials: list[RuleTrial] | None,
 ) -> tuple[Classification, frozenset[Signal]]:
@@ -827,13 +996,17 @@ def _classify(
     signals = _signals(book, subject, facts, trials)
 
     tally = _Tally()
-    for order, compiled in enumerate(book.rules):
+    matched: dict[int, str] = {}
+    for order in book.candidates(subject):
+        compiled = book.rules[order]
         detail = compiled.match(subject, signals)
-        if trials is not None:
-            rule = compiled.rule
-            trials.append(RuleTrial(rule.rule_id, rule.stage, detail is not None, detail or ""))
         if detail is not None:
+            matched[order] = detail
             tally.offer(compiled.rule, order, detail)
+    if trials is not None:
+        for order, compiled in enumerate(book.rules):
+            rule, detail = compiled.rule, matched.get(order)
+            trials.append(RuleTrial(rule.rule_id, rule.stage, detail is not None, detail or ""))
 
     _derive(book, tally, subject, signals, trials)
     _consult_model(model, facts, tally, trials)
@@ -928,7 +1101,7 @@ def _derive(
 
 
 def _consult_model(
-    model: TextModel | None, facts: ErrorFacts, tally: _Tally, trials: list[RuleTrial] | None
+    model: TextPredictor | None, facts: ErrorFacts, tally: _Tally, trials: list[RuleTrial] | None
 ) -> None:
     weak = {
         name

@@ -39,8 +39,6 @@ these systems fail, not from the labelled examples; `tests/unit/test_classificat
 measures them on the labelled set.
 """
 
-# ruff: noqa: E501 - rule tables keep one rule per line; the regexes cannot be wrapped.
-
 from __future__ import annotations
 
 from typing import Any, Final

@@ -1,0 +1,542 @@
+"""The classifier: accuracy on the labelled set, the reporter's word, evidence, robustness.
+
+The labelled set (tests/data/classification_labelled.jsonl) was labelled before any rule was
+written; a third of it is marked "holdout". Rules were tuned on the train split and on the
+knowledge examples below, then scored blind on the holdout once: category 0.917, type 0.867,
+severity 0.875, layer 0.900. The holdout misses were then read - none was a wrong label - and
+the general gaps they exposed closed, so the holdout is no longer blind; the floors below
+guard what was measured after that (1.000 on every field, both splits) with room for a
+couple of regressions, not for a trend.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from errorstream.agents import classification_rules as tables
+from errorstream.agents.classification import (
+    FALLBACK_CONFIDENCE,
+    Classification,
+    ErrorCategory,
+    ErrorFacts,
+    ErrorType,
+    Explanation,
+    Layer,
+    Rule,
+    Rulebook,
+    Severity,
+    Signal,
+    Stage,
+    classify,
+    default_rulebook,
+    embedded_exceptions,
+    exception_names,
+    explain,
+    message_codes,
+    normalise_code,
+)
+from errorstream.agents.text_model import Prediction, TextModel
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "classification_labelled.jsonl"
+RECORDS: list[dict[str, Any]] = [
+    json.loads(line) for line in DATA.read_text(encoding="utf-8").splitlines() if line.strip()
+]
+FIELDS = ("category", "type", "severity", "layer")
+
+# Measured 1.000 on every field for both splits (see the module docstring).
+WHOLE_SET_FLOORS = {"category": 0.98, "type": 0.98, "severity": 0.97, "layer": 0.97}
+HOLDOUT_FLOORS = {"category": 0.95, "type": 0.95, "severity": 0.93, "layer": 0.93}
+
+SYNTHETIC_IDS = {"model", "fallback", "reported", "type_default"}
+
+
+def facts_of(record: dict[str, Any]) -> ErrorFacts:
+    return ErrorFacts(
+        message=record["message"],
+        exception_type=record.get("exception_type"),
+        error_code=record.get("error_code"),
+        stack_trace=record.get("stack_trace"),
+        service=record.get("service", ""),
+        source_topic=record.get("source_topic"),
+    )
+
+
+def _verdict(result: Classification) -> dict[str, str]:
+    return {
+        "category": result.category,
+        "type": result.type,
+        "severity": result.severity,
+        "layer": result.layer,
+    }
+
+
+def _accuracy(records: list[dict[str, Any]]) -> dict[str, float]:
+    hits: Counter[str] = Counter()
+    for record in records:
+        got = _verdict(classify(facts_of(record)))
+        hits.update(f for f in FIELDS if got[f] == record["expected"][f])
+    return {f: hits[f] / len(records) for f in FIELDS}
+
+
+# -- accuracy on the labelled set ----------------------------------------------------
+
+
+def test_labelled_set_accuracy(capsys: pytest.CaptureFixture[str]) -> None:
+    holdout = [r for r in RECORDS if r["split"] == "holdout"]
+    whole, held = _accuracy(RECORDS), _accuracy(holdout)
+    with capsys.disabled():
+        print(f"\nclassification accuracy ({len(RECORDS)} labelled, {len(holdout)} holdout)")
+        for name in FIELDS:
+            print(f"  {name:<9} whole {whole[name]:.3f}   holdout {held[name]:.3f}")
+    for name in FIELDS:
+        assert whole[name] >= WHOLE_SET_FLOORS[name], (name, whole[name])
+        assert held[name] >= HOLDOUT_FLOORS[name], (name, held[name])
+
+
+def test_labelled_set_is_what_the_tests_assume() -> None:
+    assert len(RECORDS) == len({r["id"] for r in RECORDS})
+    assert {r["split"] for r in RECORDS} == {"train", "holdout"}
+    for record in RECORDS:
+        expected = record["expected"]
+        ErrorCategory(expected["category"]), ErrorType(expected["type"])
+        Severity(expected["severity"]), Layer(expected["layer"])
+
+
+@pytest.mark.parametrize("record", RECORDS, ids=[r["id"] for r in RECORDS])
+def test_every_labelled_error_has_evidence_for_every_field(record: dict[str, Any]) -> None:
+    result = classify(facts_of(record))
+    for name in ("category", "type", "severity", "layer", "retryable"):
+        assert result.evidence_for(name), name
+    assert 0.0 <= result.confidence <= 1.0
+    ids = {t.rule_id for t in explain(facts_of(record)).trials} | SYNTHETIC_IDS
+    assert {e.rule_id for e in result.evidence} <= ids
+
+
+# -- knowledge examples: how systems fail, written apart from the labelled set ---------
+
+# (message, exception type, error code, service, source topic, category, type)
+KNOWLEDGE: list[tuple[str, str | None, str | None, str, str | None, str, str]] = [
+    ("HTTPSConnectionPool(host='api.partner.io', port=443): Max retries exceeded with url: /v2/orders (Caused by NewConnectionError('<urllib3.connection.HTTPSConnection object>: Failed to establish a new connection: [Errno 111] Connection refused'))", "requests.exceptions.ConnectionError", None, "order-sync", None, "external", "network"),
+    ('could not connect to server: Connection refused\n\tIs the server running on host "db" (10.0.0.4) and accepting\n\tTCP/IP connections on port 5432?', "psycopg2.OperationalError", None, "billing", None, "system", "database"),
+    ("Error 111 connecting to redis:6379. Connection refused.", "redis.exceptions.ConnectionError", None, "sessions", None, "system", "database"),
+    ("Communications link failure\n\nThe last packet sent successfully to the server was 0 milliseconds ago.", "com.mysql.cj.jdbc.exceptions.CommunicationsException", None, "catalog-service", None, "system", "database"),
+    ("connect ETIMEDOUT 52.1.2.3:443", "AxiosError", "ETIMEDOUT", "web-bff", None, "external", "timeout"),
+    ("failed to connect to `host=db user=app database=app`: dial error (dial tcp 10.0.0.5:5432: connect: connection refused)", "*pgconn.ConnectError", None, "ledger-go", None, "system", "database"),
+    ("Expiring 5 record(s) for orders-3:120001 ms has passed since batch creation", "org.apache.kafka.common.errors.TimeoutException", None, "order-service", None, "system", "timeout"),
+    ("An error occurred (NoSuchBucket) when calling the PutObject operation: The specified bucket does not exist", "botocore.exceptions.ClientError", "NoSuchBucket", "exports", None, "system", "configuration"),
+    ("Rate limit reached for gpt-4o in organization org-x on tokens per min (TPM): Limit 30000, Used 29800", "openai.RateLimitError", "429", "support-agent", "agent.error", "external", "resource_exhaustion"),
+    ("invalid literal for int() with base 10: 'abc'", "ValueError", None, "csv-import", None, "data", "validation"),
+    ("Metaspace", "java.lang.OutOfMemoryError", None, "report-service", None, "system", "resource_exhaustion"),
+    ("Cannot read properties of undefined (reading 'id')", "TypeError", None, "web-bff", None, "logic", "exception"),
+    ("panic: runtime error: index out of range [5] with length 5", None, None, "router-go", None, "logic", "exception"),
+    ("[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: unable to get local issuer certificate (_ssl.c:1006)", "ssl.SSLCertVerificationError", None, "feed-sync", None, "security", "authentication"),
+    ("An error occurred (AccessDenied) when calling the PutObject operation: Access Denied", "botocore.exceptions.ClientError", "AccessDenied", "exports", None, "security", "authorization"),
+    ("429 Too Many Requests: rate limit of 60/min exceeded for client c_12", None, "429", "public-api", None, "user", "resource_exhaustion"),
+    ("connect ECONNREFUSED 10.0.0.9:5672", "Error", "ECONNREFUSED", "mailer-node", None, "system", "network"),
+    ("Lock wait timeout exceeded; try restarting transaction", "java.sql.SQLException", "1205", "inventory-service", None, "performance", "timeout"),
+    ('ERROR: relation "order_items" does not exist', "org.postgresql.util.PSQLException", "42P01", "order-service", None, "system", "configuration"),
+    ('ERROR: column "totl" does not exist', "org.postgresql.util.PSQLException", "42703", "order-service", None, "logic", "database"),
+    ('FATAL: password authentication failed for user "app"', "psycopg2.OperationalError", None, "billing", None, "security", "authentication"),
+    ("Request failed with status code 401", "AxiosError", "401", "crm-sync", None, "security", "authentication"),
+    ("Request failed with status code 404", "AxiosError", "404", "crm-sync", None, "external", "integration"),
+    ("Request failed with status code 503", "AxiosError", "503", "crm-sync", None, "external", "integration"),
+    ("upstream connect error or disconnect/reset before headers. reset reason: connection failure", None, "503", "edge-envoy", None, "system", "network"),
+    ("no healthy upstream", None, "503", "edge-envoy", None, "system", "network"),
+    ("Connection reset by peer", "ConnectionResetError", None, "crawler", None, "system", "network"),
+    ("Read timed out. (read timeout=10)", "requests.exceptions.ReadTimeout", None, "geo-lookup", None, "external", "timeout"),
+    ("context deadline exceeded", "*url.Error", None, "payments-go", None, "external", "timeout"),
+    ("rpc error: code = DeadlineExceeded desc = context deadline exceeded", "*status.Error", "DeadlineExceeded", "gateway-go", None, "external", "timeout"),
+    ("rpc error: code = ResourceExhausted desc = quota exceeded", "*status.Error", "ResourceExhausted", "gateway-go", None, "external", "resource_exhaustion"),
+    ("Unexpected end of JSON input", "SyntaxError", None, "orders-consumer", None, "data", "validation"),
+    ("Required request body is missing: public ResponseEntity<OrderDto> create(CreateOrderRequest)", "org.springframework.http.converter.HttpMessageNotReadableException", None, "order-service", None, "user", "validation"),
+    ("Access token expired", None, "401", "gateway", None, "security", "authentication"),
+    ("User u_19 does not have permission to delete project p_3", "PermissionDenied", "403", "projects-api", None, "security", "authorization"),
+    ("Job failed: BackoffLimitExceeded", None, "BackoffLimitExceeded", "nightly-report", None, "process", "exception"),
+    ("Pod was evicted: The node had condition: [MemoryPressure]", None, "Evicted", "worker", None, "system", "resource_exhaustion"),
+    ("0/3 nodes are available: 3 node(s) didn't match Pod's node affinity/selector.", None, "FailedScheduling", "batch", None, "system", "configuration"),
+    ('MountVolume.SetUp failed for volume "certs" : secret "tls-certs" not found', None, "FailedMount", "ingress", None, "system", "configuration"),
+    ("This model's maximum context length is 8192 tokens", "openai.BadRequestError", "400", "summariser", "agent.error", "agent", "resource_exhaustion"),
+    ("Invalid JSON output from model: Expecting ',' delimiter: line 3 column 5", None, None, "extractor-agent", "agent.error", "agent", "validation"),
+    ("The database 'ordersdb' on server 'sql-prod' is not currently available. Please retry the connection later.", "Microsoft.Data.SqlClient.SqlException", "40613", "orders-dotnet", None, "system", "database"),
+    ("Timeout awaiting response (outbound=0KiB, inbound=0KiB, 5000ms elapsed, timeout is 5000ms)", "StackExchange.Redis.RedisTimeoutException", None, "cart-dotnet", None, "system", "timeout"),
+    ("No connection could be made because the target machine actively refused it. (localhost:6379)", "StackExchange.Redis.RedisConnectionException", None, "cart-dotnet", None, "system", "database"),
+    ("Response status code does not indicate success: 502 (Bad Gateway).", "System.Net.Http.HttpRequestException", None, "orders-dotnet", None, "external", "integration"),
+    ("undefined method `name' for nil:NilClass", "NoMethodError", None, "storefront-rails", None, "logic", "exception"),
+    ("Couldn't find User with 'id'=42", "ActiveRecord::RecordNotFound", None, "storefront-rails", None, "user", "validation"),
+    ("could not obtain a connection from the pool within 5.000 seconds (waited 5.002 seconds); all pooled connections were in use", "ActiveRecord::ConnectionTimeoutError", None, "storefront-rails", None, "system", "resource_exhaustion"),
+    ("SQLSTATE[HY000] [2002] Connection refused", "PDOException", "2002", "shop-php", None, "system", "database"),
+    ("SQLSTATE[42S02]: Base table or view not found: 1146 Table 'shop.carts' doesn't exist", "Illuminate\\Database\\QueryException", "42S02", "shop-php", None, "system", "configuration"),
+    ("Consumer group payments lag is 52000 messages", None, None, "payments-consumer", "performance.degradation", "performance", "resource_exhaustion"),
+    ("Disk usage on /var/lib/postgresql at 97%", None, None, "db-host-1", "system.anomaly", "system", "resource_exhaustion"),
+    ("nginx: [emerg] bind() to 0.0.0.0:80 failed (98: Address already in use)", None, None, "edge-nginx", None, "system", "configuration"),
+    ("java.lang.NoSuchMethodError: 'void com.fasterxml.jackson.databind.ObjectMapper.coercionConfigDefaults()'", "java.lang.NoSuchMethodError", None, "order-service", None, "system", "configuration"),
+    ("Activity task timed out: ScheduleToClose", "io.temporal.failure.TimeoutFailure", None, "fulfilment", "workflow.error", "process", "timeout"),
+    ("Task exceeded maximum retries (5); giving up", None, None, "celery-worker", "task.failed", "process", "exception"),
+    ("Simulation run 88 failed to converge after 1000 iterations", None, None, "sim-runner", "simulation.error", "process", "exception"),
+    ("Stripe: Your card was declined.", "StripeCardError", "card_declined", "checkout", None, "user", "validation"),
+    ("Invalid API Key provided: sk_test_****", "stripe.error.AuthenticationError", None, "billing", None, "security", "authentication"),
+    ("getaddrinfo EAI_AGAIN api.sendgrid.com", "Error", "EAI_AGAIN", "mailer-node", None, "system", "network"),
+    ("fetch failed", "TypeError", None, "web-bff", None, "external", "network"),
+    ("Kafka producer queue is full (queue.buffering.max.messages)", "BufferError", None, "events-publisher", None, "system", "resource_exhaustion"),
+    ("Broker: Not enough in-sync replicas", "confluent_kafka.KafkaException", "NOT_ENOUGH_REPLICAS", "events-publisher", None, "system", "network"),
+    ("The security token included in the request is invalid.", "botocore.exceptions.ClientError", "UnrecognizedClientException", "deployer", None, "security", "authentication"),
+    ("Secrets Manager can't find the specified secret.", "botocore.exceptions.ClientError", "ResourceNotFoundException", "secrets-loader", None, "system", "configuration"),
+    ("The conditional request failed", "botocore.exceptions.ClientError", "ConditionalCheckFailedException", "reservations", None, "data", "database"),
+    ("Deadline of 600.0s exceeded while calling target function", "google.api_core.exceptions.RetryError", None, "pubsub-bridge", None, "external", "timeout"),
+    ("NOAUTH Authentication required.", "redis.exceptions.AuthenticationError", None, "sessions", None, "security", "authentication"),
+    ("OOM command not allowed when used memory > 'maxmemory'.", "redis.exceptions.OutOfMemoryError", None, "sessions", None, "system", "resource_exhaustion"),
+    ('E11000 duplicate key error collection: app.users index: email_1 dup key: { email: "a@b.c" }', "MongoServerError", "11000", "users-node", None, "data", "database"),
+    ('Cast to ObjectId failed for value "abc" (type string) at path "_id" for model "User"', "CastError", None, "users-api", None, "user", "validation"),
+    ("Token is expired", "jwt.exceptions.ExpiredSignatureError", None, "auth-api", None, "security", "authentication"),
+    ("Signature verification failed", "jwt.exceptions.InvalidSignatureError", None, "auth-api", None, "security", "authentication"),
+    ("Index 3 out of bounds for length 3", "java.lang.ArrayIndexOutOfBoundsException", None, "pricing-engine", None, "logic", "exception"),
+    ("Transaction (Process ID 66) was deadlocked on lock resources with another process and has been chosen as the deadlock victim.", "System.Data.SqlClient.SqlException", "1205", "billing-dotnet", None, "system", "database"),
+    ("Cannot insert duplicate key row in object 'dbo.Users' with unique index 'IX_Email'.", "Microsoft.Data.SqlClient.SqlException", "2601", "users-dotnet", None, "data", "database"),
+    ("ORA-00001: unique constraint (APP.PK_ORDERS) violated", "java.sql.SQLIntegrityConstraintViolationException", None, "orders-oracle", None, "data", "database"),
+    ("ORA-12541: TNS:no listener", "java.sql.SQLRecoverableException", None, "orders-oracle", None, "system", "database"),
+    ("Connection pool exhausted", None, None, "orders", None, "system", "resource_exhaustion"),
+    ("Circuit breaker 'payments' is OPEN and does not permit further calls", "io.github.resilience4j.circuitbreaker.CallNotPermittedException", None, "checkout-service", None, "external", "integration"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("message", "exception_type", "error_code", "service", "topic", "category", "type_"),
+    KNOWLEDGE,
+    ids=[f"{k[1] or k[2] or 'message'}:{k[0][:30]}" for k in KNOWLEDGE],
+)
+def test_knowledge_examples(
+    message: str,
+    exception_type: str | None,
+    error_code: str | None,
+    service: str,
+    topic: str | None,
+    category: str,
+    type_: str,
+) -> None:
+    facts = ErrorFacts(message, exception_type, error_code, service=service, source_topic=topic)
+    result = classify(facts)
+    assert (result.category, result.type) == (category, type_), result.evidence
+
+
+# -- context moves the category, not the mechanism ------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("exception_type", "message", "category", "type_"),
+    [
+        ("requests.exceptions.ConnectionError", "Connection refused", "external", "network"),
+        ("psycopg.OperationalError", "Connection refused", "system", "database"),
+        ("ConnectionRefusedError", "[Errno 111] Connection refused", "system", "network"),
+        (
+            "ConnectionRefusedError",
+            "kafka broker 10.0.0.3:9092: Connection refused",
+            "system",
+            "network",
+        ),
+    ],
+)
+def test_a_refused_connection_belongs_to_whoever_was_called(
+    exception_type: str, message: str, category: str, type_: str
+) -> None:
+    result = classify(ErrorFacts(message, exception_type))
+    assert (result.category, result.type) == (category, type_)
+
+
+def test_a_bad_request_is_the_users_at_our_edge_and_the_dependencys_on_a_call() -> None:
+    edge = classify(ErrorFacts("400 Bad Request: quantity must be positive", service="orders-api"))
+    call = classify(
+        ErrorFacts(
+            "400 Client Error: Bad Request for url: https://partner.example/x",
+            "requests.exceptions.HTTPError",
+            "400",
+        )
+    )
+    assert (edge.category, edge.type, edge.layer) == ("user", "validation", "api")
+    assert (call.category, call.type, call.layer) == ("external", "integration", "service")
+
+
+def test_signals_are_explained() -> None:
+    explanation = explain(ErrorFacts("timed out", "httpx.ReadTimeout", service="geo"))
+    assert Signal.OUTBOUND in explanation.signals
+    assert any(t.stage is Stage.SIGNAL and t.matched for t in explanation.trials)
+
+
+# -- the reporter's word ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("record", RECORDS[::7], ids=[r["id"] for r in RECORDS[::7]])
+@pytest.mark.parametrize("reported", list(Severity))
+def test_reported_severity_is_effective_and_computed_is_kept(
+    record: dict[str, Any], reported: Severity
+) -> None:
+    plain = classify(facts_of(record))
+    told = classify(replace(facts_of(record), reported_severity=reported))
+    assert told.severity is reported
+    assert told.computed_severity is plain.computed_severity
+    assert any(e.rule_id == "reported" for e in told.evidence_for("severity"))
+    assert (told.category, told.type) == (plain.category, plain.type)
+
+
+@pytest.mark.parametrize("reported", list(Layer))
+def test_reported_layer_wins(reported: Layer) -> None:
+    record = next(r for r in RECORDS if r["expected"]["layer"] != reported)
+    result = classify(replace(facts_of(record), reported_layer=reported))
+    assert result.layer is reported
+    assert result.evidence_for("layer")[0].rule_id == "reported"
+
+
+def test_reported_api_layer_counts_as_our_edge() -> None:
+    facts = ErrorFacts("value is not a valid integer", "ValueError")
+    assert classify(replace(facts, reported_layer=Layer.API)).category is ErrorCategory.USER
+
+
+# -- severity, layer and retryability ---------------------------------------------------
+
+
+def test_severity_phrases_only_raise() -> None:
+    quiet = classify(ErrorFacts("upstream timed out while reading response header"))
+    loud = classify(ErrorFacts("upstream timed out; all 12 nodes are down"))
+    assert quiet.computed_severity is Severity.MEDIUM
+    assert loud.computed_severity is Severity.CRITICAL
+    assert loud.evidence_for("severity")[0].rule_id.startswith("severity.phrase.")
+
+
+def test_retryable_follows_the_mechanism() -> None:
+    assert classify(ErrorFacts("Read timed out", "java.net.SocketTimeoutException")).retryable
+    assert classify(ErrorFacts("deadlock detected", "psycopg.errors.DeadlockDetected")).retryable
+    assert not classify(ErrorFacts("'customer_id'", "KeyError")).retryable
+    assert not classify(ErrorFacts("duplicate key value violates unique constraint")).retryable
+
+
+def test_unknown_text_falls_back_with_low_confidence() -> None:
+    result = classify(ErrorFacts("the frobnicator grumbled"))
+    assert (result.category, result.type) == (ErrorCategory.SYSTEM, ErrorType.EXCEPTION)
+    assert result.confidence == FALLBACK_CONFIDENCE
+    assert result.evidence_for("category")[0].rule_id == "fallback"
+
+
+# -- the text model: consulted only when rules are weak ---------------------------------
+
+
+class _StubModel:
+    """A model that always gives one answer, and counts how often it was asked."""
+
+    def __init__(self, category: ErrorCategory, type_: ErrorType, p: float) -> None:
+        self.calls = 0
+        self.answer = Prediction(category, type_, p, p, ((category, p),), ((type_, p),), 7, 3)
+
+    def predict(self, facts: ErrorFacts) -> Prediction | None:
+        self.calls += 1
+        return self.answer
+
+
+def test_a_confident_model_decides_what_rules_could_not() -> None:
+    stub = _StubModel(ErrorCategory.AGENT, ErrorType.VALIDATION, 0.93)
+    result = classify(ErrorFacts("the frobnicator grumbled"), stub)
+    assert (result.category, result.type) == (ErrorCategory.AGENT, ErrorType.VALIDATION)
+    assert result.evidence_for("category")[0].rule_id == "model"
+    assert stub.calls == 1
+
+
+def test_an_unsure_model_is_ignored() -> None:
+    stub = _StubModel(ErrorCategory.AGENT, ErrorType.VALIDATION, 0.55)
+    result = classify(ErrorFacts("the frobnicator grumbled"), stub)
+    assert result.evidence_for("category")[0].rule_id == "fallback"
+
+
+def test_strong_rules_do_not_ask_the_model() -> None:
+    stub = _StubModel(ErrorCategory.AGENT, ErrorType.VALIDATION, 0.99)
+    result = classify(ErrorFacts("Java heap space", "java.lang.OutOfMemoryError"), stub)
+    assert result.category is ErrorCategory.SYSTEM
+    assert stub.calls == 0
+
+
+def test_a_model_trained_on_the_train_split_does_not_hurt_the_rules() -> None:
+    model = TextModel()
+    for record in (r for r in RECORDS if r["split"] == "train"):
+        expected = record["expected"]
+        model.learn(
+            facts_of(record), ErrorCategory(expected["category"]), ErrorType(expected["type"])
+        )
+    for record in RECORDS:
+        with_model = classify(facts_of(record), model)
+        without = classify(facts_of(record))
+        if without.confidence >= 0.6:
+            assert (with_model.category, with_model.type) == (without.category, without.type)
+
+
+# -- explanation and determinism --------------------------------------------------------
+
+
+def test_explain_lists_every_rule_in_order_and_agrees_with_classify() -> None:
+    facts = facts_of(RECORDS[0])
+    explanation = explain(facts)
+    assert isinstance(explanation, Explanation)
+    assert explanation.classification == classify(facts)
+    book = default_rulebook()
+    tried = [
+        t.rule_id
+        for t in explanation.trials
+        if t.stage in (Stage.EXCEPTION, Stage.CODE, Stage.MESSAGE, Stage.CONTEXT)
+    ]
+    assert tried == [c.rule.rule_id for c in book.rules]
+    decided = explanation.classification.evidence_for("category")[0].rule_id
+    assert any(t.rule_id == decided and t.matched for t in explanation.trials)
+
+
+def test_classification_is_deterministic_across_rulebooks() -> None:
+    fresh = Rulebook(tables.RULES, tables.SIGNALS, tables.SEVERITIES, tables.LAYERS)
+    for record in RECORDS:
+        facts = facts_of(record)
+        assert classify(facts) == classify(facts) == classify(facts, rulebook=fresh)
+
+
+def test_rule_ids_are_unique_and_rules_decide_something() -> None:
+    rule = Rule("dup", Stage.MESSAGE, ErrorCategory.LOGIC, pattern="x")
+    with pytest.raises(ValueError, match="duplicate"):
+        Rulebook([rule, rule], [], [], [])
+    with pytest.raises(ValueError, match="neither"):
+        Rulebook([Rule("empty", Stage.MESSAGE, pattern="x")], [], [], [])
+
+
+# -- robustness: anything goes in, valid enums come out ---------------------------------
+
+_TOPICS = st.sampled_from(
+    [None, "agent.error", "model.failure", "workflow.error", "task.failed", "system.anomaly",
+     "performance.degradation", "simulation.error", "service.failed", ""]
+)  # fmt: skip
+_WORDS = st.sampled_from(
+    ["timeout", "connection refused", "denied", "OOM", "ECONNRESET", "SQLSTATE 23505", "429",
+     "panic:", "Caused by: java.net.SocketTimeoutException: x", "(psycopg2.errors.X)", "[Errno 28]",
+     "nested exception is a.B", "ERROR: ", "%", "\x00", "é", "ÿ" * 3, "(((", "\n"]
+)  # fmt: skip
+_TEXT = st.one_of(st.text(max_size=300), st.lists(_WORDS, max_size=12).map(" ".join))
+
+
+@settings(max_examples=300)
+@given(
+    message=_TEXT,
+    exception_type=st.one_of(
+        st.none(),
+        st.text(max_size=60),
+        st.sampled_from(["KeyError", "*url.Error", "a::B$C", "...", "$"]),
+    ),
+    error_code=st.one_of(
+        st.none(), st.text(max_size=20), st.sampled_from(["-2", "404", "40P01", "_MSG_TIMED_OUT"])
+    ),
+    frames=st.lists(st.text(max_size=40), max_size=5).map(tuple),
+    stack_trace=st.one_of(st.none(), _TEXT),
+    service=st.text(max_size=30),
+    reported_layer=st.one_of(st.none(), st.sampled_from(list(Layer))),
+    reported_severity=st.one_of(st.none(), st.sampled_from(list(Severity))),
+    tags=st.lists(st.text(max_size=10), max_size=3).map(tuple),
+    context_keys=st.lists(st.text(max_size=10), max_size=3).map(tuple),
+    source_topic=st.one_of(_TOPICS, st.text(max_size=20)),
+)
+def test_arbitrary_facts_never_raise_and_give_valid_values(**fields: Any) -> None:
+    facts = ErrorFacts(**fields)
+    result = classify(facts)
+    assert isinstance(result.category, ErrorCategory) and isinstance(result.type, ErrorType)
+    assert isinstance(result.severity, Severity) and isinstance(result.layer, Layer)
+    assert 0.0 <= result.confidence <= 1.0
+    for name in ("category", "type", "severity", "layer", "retryable"):
+        assert result.evidence_for(name)
+    if facts.reported_severity is not None:
+        assert result.severity is facts.reported_severity
+    if facts.reported_layer is not None:
+        assert result.layer is facts.reported_layer
+    assert classify(facts) == result
+
+
+# -- the input normalisers ----------------------------------------------------------------
+
+
+def test_codes_have_one_spelling_and_signed_numbers_keep_their_sign() -> None:
+    assert (
+        normalise_code("DEADLINE_EXCEEDED")
+        == normalise_code("DeadlineExceeded")
+        == "deadlineexceeded"
+    )
+    assert normalise_code("-2") == "-2" != normalise_code("2")
+
+
+def test_exception_names_cover_qualified_simple_and_nested_spellings() -> None:
+    assert exception_names("org.x.HttpServerErrorException$ServiceUnavailable") == (
+        "org.x.httpservererrorexception$serviceunavailable",
+        "httpservererrorexception$serviceunavailable",
+        "httpservererrorexception",
+        "serviceunavailable",
+    )
+    assert exception_names("*pgconn.PgError")[-1] == "pgerror"
+    assert "pooltimedout" in exception_names("sqlx::Error::PoolTimedOut")
+    assert exception_names("   ") == ()
+
+
+def test_codes_and_wrapped_exceptions_are_read_from_messages() -> None:
+    assert "57014" in message_codes("ERROR: canceling statement (SQLSTATE 57014)")
+    assert "ECONNREFUSED" in message_codes("[Errno 111] Connection refused")
+    assert "ETIMEDOUT" in message_codes("upstream timed out (110: Connection timed out)")
+    assert "2013" in message_codes("(2013, 'Lost connection to MySQL server during query')")
+    assert embedded_exceptions("(psycopg2.errors.UniqueViolation) duplicate key") == [
+        "psycopg2.errors.UniqueViolation"
+    ]
+    assert embedded_exceptions("failed after 5 retries: SMTPServerDisconnected('closed')") == [
+        "SMTPServerDisconnected"
+    ]
+
+
+# -- the speed-ups must not change a verdict ---------------------------------------------
+
+_TEXTS = [facts_of(r) for r in RECORDS] + [ErrorFacts(k[0], k[1], k[2]) for k in KNOWLEDGE]
+
+
+def test_the_rule_index_never_skips_a_rule_that_matches() -> None:
+    book = default_rulebook()
+    for facts in _TEXTS:
+        explanation = explain(facts)
+        signals = frozenset(explanation.signals)
+        subject = _subject(facts)
+        candidates = set(book.candidates(subject))
+        for order, compiled in enumerate(book.rules):
+            if compiled.match(subject, signals) is not None:
+                assert order in candidates, compiled.rule.rule_id
+
+
+def _subject(facts: ErrorFacts) -> Any:
+    from errorstream.agents.classification import _Subject
+
+    return _Subject.of(facts)
+
+
+_FRAGMENTS = sorted(
+    {
+        lit
+        for c in default_rulebook().rules
+        if c.pattern and c.pattern.literals
+        for lit in c.pattern.literals
+    }
+)
+
+
+@settings(max_examples=200)
+@given(
+    st.lists(st.one_of(st.sampled_from(_FRAGMENTS), st.text(max_size=8)), max_size=8).map(" ".join)
+)
+def test_literal_prefilters_agree_with_their_regexes(text: str) -> None:
+    text = text.lower()
+    subject = _subject(ErrorFacts(text))
+    for compiled in default_rulebook().rules:
+        phrase = compiled.pattern
+        if phrase is None:
+            continue
+        fast = phrase.search(subject.text, subject.grams)
+        slow = phrase.regex.search(subject.text)
+        assert (fast is None) == (slow is None), compiled.rule.rule_id
