@@ -684,7 +684,7 @@ class _ModelWalk:
                     self.problems.append(
                         f"{field_path}: default {ours!r} in the model, {theirs!r} in the schema"
                     )
-            self.compare(info.annotation, avro_field["type"], field_path)
+            self.compare(info.annotation, avro_field["type"], field_path, info.metadata)
 
     def _avro_default(self, value: Any, node: Any) -> Any:
         node = _deref(node, self.names)
@@ -706,8 +706,8 @@ class _ModelWalk:
             }
         return value
 
-    def compare(self, annotation: Any, node: Any, path: str) -> None:
-        annotation = _strip_annotated(annotation)
+    def compare(self, annotation: Any, node: Any, path: str, metadata: Iterable[Any] = ()) -> None:
+        annotation, constraints = unwrap_annotation(annotation, metadata)
         node = _deref(node, self.names)
         origin, args = typing.get_origin(annotation), typing.get_args(annotation)
         said = f"model {_annotation_name(annotation)}, schema {_describe(node)}"
@@ -718,7 +718,7 @@ class _ModelWalk:
             elif not (isinstance(node, list) and len(node) == 2 and node[0] == "null"):
                 self.problems.append(f"{path}: optional in the model, not [null, X] ({said})")
             else:
-                self.compare(inner[0], node[1], path)
+                self.compare(inner[0], node[1], path, constraints)
             return
         if isinstance(node, list):
             self.problems.append(f"{path}: a union in the schema, not optional ({said})")
@@ -730,6 +730,8 @@ class _ModelWalk:
             ok = kind == "boolean"
         elif annotation is int:
             ok = kind in ("int", "long") and logical is None
+            if ok:
+                self._int_range(kind, constraints, path)
         elif annotation is float:
             ok = kind in ("float", "double")
         elif annotation is str:
@@ -767,6 +769,18 @@ class _ModelWalk:
         if not ok:
             self.problems.append(f"{path}: {said}")
 
+    def _int_range(self, kind: str, constraints: list[Any], path: str) -> None:
+        """An Avro `int` holds 32 bits, a `long` 64: the model must refuse what does not fit
+        (fastavro would write a too-large `int` that Java readers reject)."""
+        bits = 31 if kind == "int" else 63
+        lower, upper = numeric_bounds(constraints)
+        if lower is None or upper is None or lower < -(2**bits) or upper > 2**bits - 1:
+            self.problems.append(
+                f"{path}: an Avro {kind} needs the model's bounds within "
+                f"[-2**{bits}, 2**{bits} - 1] (use models.{'Int' if bits == 31 else 'Long'}); "
+                f"they are [{lower}, {upper}]"
+            )
+
     def _enum(self, enum: type[Enum], node: Any, path: str, said: str) -> bool:
         if _kind(node) != "enum":
             return False
@@ -780,10 +794,44 @@ class _ModelWalk:
         return True
 
 
-def _strip_annotated(annotation: Any) -> Any:
+def unwrap_annotation(annotation: Any, metadata: Iterable[Any] = ()) -> tuple[Any, list[Any]]:
+    """The type under any ``Annotated[...]`` layers, and every constraint found on the way
+    (pydantic ``Field(...)`` constraints flattened into annotated-types objects)."""
+    constraints: list[Any] = []
+
+    def collect(items: Iterable[Any]) -> None:
+        for item in items:
+            nested = getattr(item, "metadata", None)
+            if isinstance(nested, list):  # a pydantic FieldInfo
+                collect(nested)
+            else:
+                constraints.append(item)
+
+    collect(metadata)
     while typing.get_origin(annotation) is typing.Annotated:
-        annotation = typing.get_args(annotation)[0]
-    return annotation
+        base, *extra = typing.get_args(annotation)
+        collect(extra)
+        annotation = base
+    return annotation, constraints
+
+
+def numeric_bounds(constraints: Iterable[Any]) -> tuple[float | None, float | None]:
+    """The (lower, upper) bounds annotated-types constraints set; None where unbounded.
+
+    The last bound of each side wins, as in pydantic (``Annotated[int, Field(ge=0)]`` given
+    another ``Field(ge=1)`` validates ``ge=0``). Exclusive bounds count as inclusive: close
+    enough for range checks and sample data.
+    """
+    lower: float | None = None
+    upper: float | None = None
+    for constraint in constraints:
+        for attribute in ("ge", "gt"):
+            if (value := getattr(constraint, attribute, None)) is not None:
+                lower = value
+        for attribute in ("le", "lt"):
+            if (value := getattr(constraint, attribute, None)) is not None:
+                upper = value
+    return lower, upper
 
 
 def _annotation_name(annotation: Any) -> str:

@@ -74,6 +74,10 @@ def from_epoch_millis(millis: int) -> datetime:
     return EPOCH + timedelta(milliseconds=millis)
 
 
+# Avro `int` and `long`: a model refuses what the wire cannot hold (fastavro would write a
+# too-large `int` that other readers reject).
+Int = Annotated[int, Field(ge=-(2**31), le=2**31 - 1)]
+Long = Annotated[int, Field(ge=-(2**63), le=2**63 - 1)]
 # A `timestamp-millis` field.
 Millis = Annotated[datetime, AfterValidator(to_millis_precision)]
 # A probability, confidence, likelihood or score on the requirements' 0..1 scale.
@@ -108,7 +112,7 @@ class StackFrame(AvroRecord):
     module: str | None = None
     function: str | None = None
     filename: str | None = None
-    lineno: int | None = None
+    lineno: Int | None = None
     in_app: bool = False
     vars: dict[str, str] = Field(default_factory=dict)
 
@@ -126,7 +130,7 @@ class ErrorDetails(AvroRecord):
     context: dict[str, Any] = Field(default_factory=dict)
     tags: tuple[str, ...] = ()
     fingerprint: str | None = None
-    count: int = Field(default=1, ge=1)
+    count: Annotated[int, Field(ge=1, le=2**31 - 1)] = 1
     component: str | None = None
     workflow_id: str | None = None
     task_id: str | None = None
@@ -154,7 +158,7 @@ class Event(AvroRecord):
 
     event_id: uuid.UUID
     event_type: str
-    schema_version: int = 1
+    schema_version: Int = 1
     occurred_at: Millis
     recorded_at: Millis = Field(default_factory=utc_now, json_schema_extra=WIRE_REQUIRED)
     source: EventSource
@@ -201,7 +205,7 @@ class ErrorClassified(Event):
     group_status: GroupStatus = GroupStatus.ONGOING
     regression: bool = False
     is_recurring: bool = False
-    occurrences: int = 1
+    occurrences: Long = 1
     first_seen: Millis
     last_seen: Millis
     late: bool = False
@@ -215,8 +219,8 @@ class DeadLettered(Event):
     reason_code: str
     reason: str
     original_topic: str
-    original_partition: int
-    original_offset: int
+    original_partition: Int
+    original_offset: Long
     original_timestamp: Millis | None = None
     original_key: bytes | None = None
     original_value: bytes | None = None
@@ -242,7 +246,7 @@ class PatternDetected(Event):
     group_ids: tuple[str, ...] = ()
     window_start: Millis
     window_end: Millis
-    occurrence_count: int
+    occurrence_count: Int
     frequency_per_minute: float
     confidence: Fraction
     risk_level: Severity
@@ -284,7 +288,7 @@ class AlertResolved(Event):
     layer: Layer | None = None
     starts_at: Millis
     resolved_at: Millis
-    duration_ms: int
+    duration_ms: Long
     value: float
     threshold: float
     reason: str
@@ -296,7 +300,7 @@ class EscalationRaised(Event):
     event_type: Literal["EscalationRaised"] = "EscalationRaised"
     escalation_id: uuid.UUID
     policy_id: str
-    level: int
+    level: Int
     channel: str
     recipients: tuple[str, ...] = ()
     reason: str
@@ -316,12 +320,12 @@ class WindowSummarized(Event):
     service: str
     window_start: Millis
     window_end: Millis
-    window_ms: int
-    error_count: int
-    counts_by_layer: dict[str, int] = Field(default_factory=dict)
-    first_seen_by_layer: dict[str, int] = Field(default_factory=dict)
+    window_ms: Long
+    error_count: Long
+    counts_by_layer: dict[str, Long] = Field(default_factory=dict)
+    first_seen_by_layer: dict[str, Long] = Field(default_factory=dict)
     sample_error_ids_by_layer: dict[str, tuple[str, ...]] = Field(default_factory=dict)
-    new_groups: int = 0
+    new_groups: Int = 0
     severity_score: float = 0.0
 
     @property
@@ -344,8 +348,8 @@ class ThresholdConfigured(Event):
     notification_channels: tuple[str, ...] = ()
     is_active: bool = True
     created_by: str | None = None
-    max_errors_per_minute: int | None = None
-    escalation_threshold: int | None = None
+    max_errors_per_minute: Int | None = None
+    escalation_threshold: Int | None = None
     severity_weights: dict[str, float] = Field(default_factory=dict)
     automatic_recovery: bool | None = None
 
@@ -367,7 +371,7 @@ class AutomationRuleConfigured(Event):
     automation_level: AutomationLevel
     risk_threshold: Fraction
     approval_required: bool = False
-    max_executions_per_hour: int = 10
+    max_executions_per_hour: Int = 10
     is_active: bool = True
     created_by: str | None = None
 
@@ -379,8 +383,8 @@ class AutomationRuleConfigured(Event):
 class EscalationLevel(AvroRecord):
     AVRO_NAME: ClassVar[str] = "errorstream.EscalationLevel"
 
-    level: int
-    after_ms: int
+    level: Int
+    after_ms: Long
     channel: str
     recipients: tuple[str, ...] = ()
 
@@ -394,7 +398,7 @@ class EscalationPolicyConfigured(Event):
     scope: str
     min_severity: Severity
     levels: tuple[EscalationLevel, ...] = ()
-    repeat_interval_ms: int
+    repeat_interval_ms: Long
     is_active: bool = True
     created_by: str | None = None
 
@@ -419,7 +423,7 @@ class CauseAnalysis(AvroRecord):
 class CausalLink(AvroRecord):
     AVRO_NAME: ClassVar[str] = "errorstream.CausalLink"
 
-    position: int
+    position: Int
     description: str
     service: str | None = None
     layer: Layer | None = None
@@ -432,7 +436,7 @@ class Hypothesis(AvroRecord):
     AVRO_NAME: ClassVar[str] = "errorstream.Hypothesis"
 
     hypothesis_id: str
-    rank: int
+    rank: Int
     description: str
     category: CauseCategory
     likelihood: Fraction
@@ -471,9 +475,9 @@ class CascadingEffect(AvroRecord):
 class RecoveryEstimate(AvroRecord):
     AVRO_NAME: ClassVar[str] = "errorstream.RecoveryEstimate"
 
-    expected_ms: int
-    min_ms: int
-    max_ms: int
+    expected_ms: Long
+    min_ms: Long
+    max_ms: Long
     confidence: Fraction
 
 
@@ -494,7 +498,7 @@ class SimilarError(AvroRecord):
     group_id: str
     error_id: uuid.UUID | None = None
     similarity: Fraction
-    occurrences: int = 1
+    occurrences: Long = 1
     last_seen: Millis | None = None
     resolution: str | None = None
 
@@ -514,9 +518,9 @@ class ResolutionHistory(AvroRecord):
     plan_id: uuid.UUID | None = None
     strategy: CorrectionStrategy
     action_types: tuple[ActionType, ...] = ()
-    times_applied: int
+    times_applied: Int
     success_rate: Fraction
-    mean_time_to_resolve_ms: int | None = None
+    mean_time_to_resolve_ms: Long | None = None
 
 
 class HistoricalCorrelation(AvroRecord):
@@ -533,7 +537,7 @@ class RecommendedAction(AvroRecord):
 
     action_type: ActionType
     description: str
-    priority: int
+    priority: Int
     automation_level: AutomationLevel
     expected_effectiveness: Fraction
 
@@ -554,7 +558,7 @@ class AnalysisCompleted(Event):
     correction_required: bool = False
     confidence: Fraction
     analysis_method: str
-    analysis_duration_ms: int | None = None
+    analysis_duration_ms: Long | None = None
 
 
 class ErrorPrediction(AvroRecord):
@@ -566,7 +570,7 @@ class ErrorPrediction(AvroRecord):
     type: ErrorType | None = None
     group_id: str | None = None
     probability: Fraction
-    horizon_ms: int
+    horizon_ms: Long
     expected_severity: Severity | None = None
     description: str = ""
 
@@ -581,7 +585,7 @@ class PredictionGenerated(Event):
     timeframe: str
     preventive_actions: tuple[str, ...] = ()
     model_id: str
-    model_version: int
+    model_version: Int
     features_used: tuple[str, ...] = ()
 
 
@@ -600,7 +604,7 @@ class VerificationCriteria(AvroRecord):
 
     description: str = ""
     checks: tuple[str, ...] = ()
-    timeout_ms: int = 60000
+    timeout_ms: Long = 60000
 
 
 class RollbackAction(AvroRecord):
@@ -628,8 +632,8 @@ class CorrectionAction(AvroRecord):
 class RetryPolicy(AvroRecord):
     AVRO_NAME: ClassVar[str] = "errorstream.RetryPolicy"
 
-    max_attempts: int = 1
-    backoff_ms: int = 1000
+    max_attempts: Int = 1
+    backoff_ms: Long = 1000
     backoff_multiplier: float = 2.0
 
 
@@ -640,7 +644,7 @@ class ExecutionStep(AvroRecord):
     action_id: str
     dependencies: tuple[str, ...] = ()
     parallel: bool = False
-    timeout_ms: int
+    timeout_ms: Long
     retry_policy: RetryPolicy
     failure_handling: FailureHandling = FailureHandling.ABORT
 
@@ -688,7 +692,7 @@ class CorrectionPlanned(Event):
     risk_assessment: RiskAssessment
     rollback_plan: RollbackPlan
     authorization: Authorization
-    estimated_duration_ms: int
+    estimated_duration_ms: Long
     confidence: Fraction
 
 
@@ -733,8 +737,8 @@ class ActionResult(AvroRecord):
 
     action_id: str
     status: ExecutionStatus
-    attempts: int = 1
-    duration_ms: int
+    attempts: Int = 1
+    duration_ms: Long
     output: dict[str, Any] = Field(default_factory=dict)
     error: str | None = None
 
@@ -757,9 +761,9 @@ class Validation(AvroRecord):
 class CorrectionMetrics(AvroRecord):
     AVRO_NAME: ClassVar[str] = "errorstream.CorrectionMetrics"
 
-    duration_ms: int
-    errors_before: int
-    errors_after: int
+    duration_ms: Long
+    errors_before: Long
+    errors_after: Long
 
 
 class CorrectionCompleted(Event):
@@ -807,20 +811,20 @@ class ModelUpdated(Event):
     event_type: Literal["ModelUpdated"] = "ModelUpdated"
     model_id: str
     model_type: ModelType
-    version: int
+    version: Int
     description: str | None = None
     accuracy: Fraction | None = None
     precision: Fraction | None = None
     recall: Fraction | None = None
     f1: Fraction | None = None
     metrics: dict[str, float] = Field(default_factory=dict)
-    training_data_size: int
+    training_data_size: Long
     features: tuple[str, ...] = ()
     improvements: tuple[str, ...] = ()
     deployment_status: DeploymentStatus = DeploymentStatus.TRAINED
     snapshot: bytes | None = None
     snapshot_sha256: str | None = None
-    seed: int
+    seed: Long
 
     @property
     def partition_key(self) -> bytes:
@@ -850,7 +854,7 @@ class AgentResolutionCompleted(Event):
     agent_id: str
     resolution: str
     effectiveness: Fraction
-    time_to_resolve_ms: int
+    time_to_resolve_ms: Long
     status: AssignmentStatus
 
 
