@@ -19,8 +19,12 @@ Two kinds of rule:
   Luhn-valid card numbers, emails, SSNs, passwords in connection strings) and
   ``key=value`` / ``key: value`` / ``"key": "value"`` pairs whose key is sensitive.
 
-Each redacted span becomes a marker, ``[REDACTED:<rule>]`` by default. Text that already
-holds a marker is never matched again, which is what makes redaction idempotent.
+Each redacted span becomes a marker, ``[REDACTED:<rule>]`` by default. Markers are never
+matched again and text is re-scanned until nothing more is found, so redacting redacted
+output changes nothing and reports nothing.
+
+The redactor is plain Python on the standard library's ``re``; it runs on an agent's event
+loop without blocking I/O. Benchmarks: ``bench/redaction.py``.
 """
 
 from __future__ import annotations
@@ -37,12 +41,15 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
 __all__ = [
     "DEFAULT_REDACTOR",
     "DEFAULT_SENSITIVE_KEYS",
+    "MAX_DEPTH_RULE",
+    "SENSITIVE_KEY_RULE",
     "Finding",
     "Redacted",
     "RedactionRules",
     "Redactor",
     "SensitiveKeys",
     "ValuePatterns",
+    "is_payment_card",
     "key_words",
     "redact_text",
     "redact_value",
@@ -148,7 +155,7 @@ _PATH_VALUE = re.compile(r"(?:/|~|[A-Za-z]:\\)")
 class SensitiveKeys:
     """Decides whether a key names a secret; memoised, since keys repeat endlessly."""
 
-    _CACHE_LIMIT: Final = 65536
+    _CACHE_SIZE: Final = 65536
 
     def __init__(self, terms: tuple[str, ...]) -> None:
         self._terms = tuple({key_words(term): None for term in terms if key_words(term)})
@@ -176,8 +183,9 @@ class SensitiveKeys:
         hit = self._cache.get(key)
         if hit is None:
             hit = self.matches(key_words(key))
-            if len(self._cache) < self._CACHE_LIMIT:
-                self._cache[key] = hit
+            if len(self._cache) >= self._CACHE_SIZE:
+                self._cache.clear()  # bounded; a miss only costs a lookup
+            self._cache[key] = hit
         return hit
 
     def ends_with_term(self, words: tuple[str, ...]) -> bool:
@@ -328,7 +336,7 @@ class Redacted(Generic[T]):
 
 # --------------------------------------------------------------------------------------
 # Free-text rules. Each finder takes (text, text.lower()) and yields (start, end) spans to
-# replace; each starts with a substring pre-check so that clean text costs a few scans.
+# replace. It only runs when the substrings the rule table lists for it occur in the text.
 # --------------------------------------------------------------------------------------
 
 _Finder = Callable[[str, str], Iterator[tuple[int, int]]]
@@ -769,17 +777,23 @@ _BUILT_IN: Final[tuple[_TextRule, ...]] = (
     _TextRule("credit_card", _find_credit_card),
 )
 
+# Rules of structured values: a value under a sensitive key, a container too deep to walk.
 SENSITIVE_KEY_RULE: Final = "sensitive_key"
+MAX_DEPTH_RULE: Final = "max_depth"
+
 _FILLER: Final = "\x00"  # stands in for marker text while rules scan
 _MAX_PASSES: Final = 4
 _CLEAN_CACHE_LENGTH: Final = 64
 _CLEAN_CACHE_SIZE: Final = 16384
-MAX_DEPTH_RULE: Final = "max_depth"
 _EMPTY: Final[tuple[Finding, ...]] = ()
 
 
 class Redactor:
-    """Applies one set of `RedactionRules`; immutable after construction, so thread-safe."""
+    """Applies one set of `RedactionRules`; share one per process.
+
+    Safe to share between threads: its only mutable state is two bounded caches of pure
+    results (which keys are sensitive, which short strings are clean).
+    """
 
     def __init__(self, rules: RedactionRules | None = None) -> None:
         self.rules = rules if rules is not None else RedactionRules()
@@ -899,7 +913,6 @@ class Redactor:
         widens to the key around it, so text without one costs a few substring searches.
         """
         keys = self.sensitive_keys
-        done = -1
         tokens: list[tuple[int, int]] = []
         for needle in keys.needles:
             at = lower.find(needle)
@@ -911,9 +924,8 @@ class Redactor:
                 tokens.append(token)
                 at = lower.find(needle, token[1])
         for start, end in sorted(set(tokens)):
-            if start < done or (start and text[start - 1] == ":"):
+            if start and text[start - 1] == ":":
                 continue  # a ``:``-glued token is a segment of an ARN or URN, not a key
-            done = end
             key = text[start:end]
             separator = _KV_SEP.match(text, end)
             if separator is not None:
@@ -1082,7 +1094,7 @@ class Redactor:
             if isinstance(key, str):
                 redacted_key = self._string(key, f"{path}.<key>" if path else "<key>", findings)
                 if redacted_key is not key:
-                    safe_key = _unique(redacted_key, out)
+                    safe_key = _unique(redacted_key, out, value)
             child_path = f"{path}.{safe_key}" if path else str(safe_key)
             if isinstance(key, str) and self._holds_secret(key, item):
                 findings.append(Finding(SENSITIVE_KEY_RULE, child_path))
@@ -1160,10 +1172,9 @@ def _away_from_markers(
     """Drop candidates that overlap or touch a marker already in the text.
 
     Text next to a marker was judged on the first pass, while the secret was still there
-    to decide boundaries (``Bearer abc…password=hunter2`` is no bearer token); a second
-    pass that re-judged it against the marker would redact something new. This is what
-    keeps redaction idempotent. The price: a secret glued to a marker that arrived in the
-    input (from a producer with other rules) is left as it is.
+    to decide boundaries (``Bearer abc…password=hunter2`` is no bearer token); re-judged
+    against the marker, it would look like something new each pass. The price: a secret
+    glued to a marker that arrived in the input (from a producer with other rules) stays.
     """
     return [
         (start, end, priority)
@@ -1172,14 +1183,13 @@ def _away_from_markers(
     ]
 
 
-def _unique(key: str, taken: Mapping[object, object]) -> str:
+def _unique(key: str, done: Mapping[object, object], todo: Mapping[object, object]) -> str:
     """Two keys that redact to the same marker must not overwrite each other."""
-    if key not in taken:
-        return key
-    n = 2
-    while f"{key}#{n}" in taken:
+    candidate, n = key, 1
+    while candidate in done or candidate in todo:
         n += 1
-    return f"{key}#{n}"
+        candidate = f"{key}#{n}"
+    return candidate
 
 
 DEFAULT_REDACTOR: Final = Redactor()
