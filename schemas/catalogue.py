@@ -658,6 +658,9 @@ class _ModelWalk:
         if (model, _name(node)) in self._seen:
             return
         self._seen.add((model, _name(node)))
+        if not getattr(model, "__pydantic_complete__", True):
+            self.problems.append(f"{path}: model {model.__name__} has unresolved annotations")
+            return
         avro_fields = {f["name"]: f for f in node["fields"]}
         model_fields = model.model_fields
         for name in model_fields.keys() - avro_fields.keys():
