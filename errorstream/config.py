@@ -17,6 +17,7 @@ from typing import Any
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from errorstream.agents.thresholds import DetectionRules
 from errorstream.exceptions import ConfigurationError
 from errorstream.schemas.enums import Layer
 from errorstream.streams.sanitize import ReportLimits
@@ -136,6 +137,12 @@ class Settings(BaseSettings):
         default_factory=ReportLimits, description="Size limits of one error report."
     )
     reporter: ReporterSettings = Field(default_factory=ReporterSettings)
+
+    # -- detection ------------------------------------------------------------------------
+    detection: DetectionRules = Field(
+        default_factory=DetectionRules,
+        description="Thresholds, patterns, lateness and lifecycle timings of the detection agent.",
+    )
 
     @field_validator("kafka_bootstrap_servers", "database_url", "schema_registry_url")
     @classmethod

@@ -148,3 +148,14 @@ BY_NAME: dict[str, TopicSpec] = {spec.name: spec for spec in CATALOGUE}
 
 def spec(name: str) -> TopicSpec:
     return BY_NAME[name]
+
+
+TOPIC_OF_EVENT: dict[str, str] = {}
+for _spec in CATALOGUE:
+    for _event_type in _spec.events:
+        TOPIC_OF_EVENT.setdefault(_event_type, _spec.name)
+
+
+def topic_for(event_type: str) -> str:
+    """The catalogue topic an event type is published on."""
+    return TOPIC_OF_EVENT[event_type]

@@ -121,7 +121,7 @@ def test_errors_flow_to_postgres_and_bad_input_is_dead_lettered(
         codec.decode(r.value) for r in read_records(env, ERROR_DEADLETTER) if r.value is not None
     ]
     assert all(isinstance(letter, DeadLettered) for letter in letters)
-    for stage in ("triage", "projection:errors"):
+    for stage in ("detection", "projection:errors"):
         by_value = {
             letter.original_value: letter
             for letter in letters

@@ -1,0 +1,264 @@
+"""Agent: error.detected (+ feedback.recorded) → every detection signal. Thin: see detection.py.
+
+State, in Faust tables co-partitioned with error.detected (keyed so every key's writes come
+from one partition — a service's):
+- `groups`: GroupState by group id;
+- `services`: ServiceState (windows, pattern episodes, alerts) by service;
+- `watermarks`: the latest event time per partition;
+- `templates`: the template miner's clusters by cluster id (structural changes at once, sizes
+  and recency every few hundred events).
+Configuration (thresholds, escalation policies, the classifier snapshot) comes from the
+compacted topics through `GlobalConfig`, read in every worker.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable
+from typing import Any
+
+import faust
+
+from errorstream.agents.app import app
+from errorstream.agents.detection import (
+    DetectionConfig,
+    Detector,
+    Position,
+    ServiceState,
+)
+from errorstream.agents.global_config import ConfigSnapshot, GlobalConfig
+from errorstream.agents.groups import GroupState
+from errorstream.agents.stage import Emit, Origin, Stage
+from errorstream.agents.state_codecs import register_state
+from errorstream.agents.templates import ClusterRecord, TemplateMiner
+from errorstream.agents.thresholds import PolicyBook
+from errorstream.config import settings
+from errorstream.schemas.models import ErrorDetected, Event, FeedbackRecorded
+from errorstream.streams.topics import (
+    ERROR_DEADLETTER,
+    ERROR_DETECTED,
+    TOPIC_OF_EVENT,
+    topic_for,
+)
+
+log = logging.getLogger(__name__)
+
+STAGE = "detection"
+FEEDBACK = "feedback.recorded"
+TEMPLATE_FLUSH_EVERY = 500
+
+_config = settings()
+_partitions = _config.topic_partitions
+
+
+class _Cluster:
+    """Codec adapter: ClusterRecord ↔ JSON."""
+
+    @staticmethod
+    def to_json(record: ClusterRecord) -> Any:
+        return [
+            record.cluster_id,
+            record.namespace,
+            list(record.template),
+            record.size,
+            list(record.aliases),
+            record.created,
+            record.last_used,
+            [list(r) for r in record.routes],
+        ]
+
+    @staticmethod
+    def from_json(data: Any) -> ClusterRecord:
+        cid, namespace, template, size, aliases, created, last_used, routes = data
+        return ClusterRecord(
+            cid,
+            namespace,
+            tuple(template),
+            size,
+            tuple(aliases),
+            created,
+            last_used,
+            tuple(tuple(r) for r in routes),
+        )
+
+
+class _ClusterState:
+    def __init__(self, record: ClusterRecord) -> None:
+        self.record = record
+
+    def to_json(self) -> Any:
+        return _Cluster.to_json(self.record)
+
+    @classmethod
+    def from_json(cls, data: Any) -> _ClusterState:
+        return cls(_Cluster.from_json(data))
+
+
+class _Watermark:
+    def __init__(self, value: int) -> None:
+        self.value = value
+
+    def to_json(self) -> Any:
+        return self.value
+
+    @classmethod
+    def from_json(cls, data: Any) -> _Watermark:
+        return cls(int(data))
+
+
+def _table(name: str, codec: str) -> Any:
+    table: Any = app.Table(name, default=None, partitions=_partitions)
+    # Faust derives serializers from key/value *types* (json by default); set ours before the
+    # store and the changelog topic are created (both lazily, from these attributes).
+    table.key_serializer = "errorstream_text"
+    table.value_serializer = codec
+    return table
+
+
+groups_table = _table("groups", register_state("errorstream_group", GroupState))
+services_table = _table("services", register_state("errorstream_service", ServiceState))
+watermarks_table = _table("watermarks", register_state("errorstream_watermark", _Watermark))
+templates_table = _table("templates", register_state("errorstream_cluster", _ClusterState))
+
+
+class TableStore:
+    """DetectionStore over the Faust tables (writes must happen inside stream iteration)."""
+
+    def group(self, group_id: str) -> GroupState | None:
+        return groups_table.get(group_id)  # type: ignore[no-any-return]
+
+    def put_group(self, state: GroupState) -> None:
+        groups_table[state.group_id] = state
+
+    def service(self, service: str) -> ServiceState | None:
+        return services_table.get(service)  # type: ignore[no-any-return]
+
+    def put_service(self, service: str, state: ServiceState) -> None:
+        services_table[service] = state
+
+    def watermark(self, partition: int) -> int | None:
+        found = watermarks_table.get(str(partition))
+        return None if found is None else int(found.value)
+
+    def put_watermark(self, partition: int, max_event_ms: int) -> None:
+        watermarks_table[str(partition)] = _Watermark(max_event_ms)
+
+
+_topics = {
+    name: app.topic(_config.topic(name), key_serializer="raw", value_serializer="raw")
+    for name in {*TOPIC_OF_EVENT.values(), ERROR_DETECTED, FEEDBACK, ERROR_DEADLETTER}
+}
+_inputs = app.topic(
+    _config.topic(ERROR_DETECTED),
+    _config.topic(FEEDBACK),
+    key_serializer="raw",
+    value_serializer="raw",
+)
+
+detection_config = DetectionConfig(rules=_config.detection, limits=_config.limits)
+
+
+class _Miner:
+    """The worker's template miner, rebuilt from the table after every rebalance."""
+
+    def __init__(self) -> None:
+        self.miner = TemplateMiner()
+        self.stale = True
+        self.since_flush = 0
+
+    def current(self) -> TemplateMiner:
+        if self.stale:
+            records = [state.record for _, state in templates_table.items() if state is not None]
+            self.miner = TemplateMiner.restore(records)
+            self.stale = False
+        return self.miner
+
+    def persist(self, miner: TemplateMiner) -> None:
+        self.since_flush += 1
+        if self.since_flush < TEMPLATE_FLUSH_EVERY:
+            return
+        self.flush()
+
+    def flush(self) -> None:
+        upserts, deletes = self.miner.drain_changes()
+        for record in upserts:
+            templates_table[record.cluster_id] = _ClusterState(record)
+        for cluster_id in deletes:
+            templates_table.pop(cluster_id, None)
+        self.since_flush = 0
+
+
+miner_state = _Miner()
+detector = Detector(TableStore(), detection_config, on_template_change=miner_state.persist)
+
+
+def _configure(snapshot: ConfigSnapshot) -> None:
+    detection_config.book = PolicyBook(detection_config.rules, snapshot.overrides.values())
+    detection_config.policies = list(snapshot.policies.values())
+    detection_config.model = snapshot.model
+
+
+global_config = GlobalConfig(_config, on_change=_configure)
+
+# partition → (last event wall-clock time, services seen on it): for idle sweeps
+_activity: dict[int, tuple[float, set[str]]] = {}
+_swept: set[str] = set()
+
+
+def handle(event: Event, origin: Origin) -> Iterable[Emit]:
+    position = Position(origin.topic, origin.partition, origin.offset)
+    if isinstance(event, FeedbackRecorded):
+        return [Emit(topic_for(e.event_type), e) for e in detector.on_feedback(event)]
+    assert isinstance(event, ErrorDetected)
+    detector.miner = miner_state.current()
+    outcome = detector.on_error(event, position)
+    seen = _activity.setdefault(origin.partition, (0.0, set()))[1]
+    seen.add(event.source.service)
+    _activity[origin.partition] = (time.monotonic(), seen)
+    return [Emit(topic_for(e.event_type), e) for e in outcome.events]
+
+
+async def _send(topic: str, key: bytes | None, value: bytes) -> Any:
+    return await _topics[topic].send(key=key, value=value)
+
+
+stage = Stage(STAGE, handle, (ErrorDetected, FeedbackRecorded), _send)
+
+
+@app.agent(_inputs, name=STAGE, concurrency=1)
+async def detect_errors(stream: faust.StreamT[Any]) -> None:
+    await stage.run(stream.events())
+
+
+@app.on_partitions_assigned.connect
+async def _rebuild_after_rebalance(*_args: Any, **_kwargs: Any) -> None:
+    miner_state.stale = True
+
+
+@app.task  # type: ignore[untyped-decorator]
+async def _start_config_reader() -> None:
+    global_config.start()
+
+
+@app.timer(interval=5.0)  # type: ignore[untyped-decorator]
+async def _sweep_idle_partitions() -> None:
+    """Resolve alerts of partitions that went quiet, by wall-clock time past their watermark."""
+    rules = detection_config.rules
+    now = time.monotonic()
+    for partition, (last_seen, services) in list(_activity.items()):
+        idle = now - last_seen
+        if idle < rules.idle_timeout_s:
+            continue
+        high = detector.high_water(partition)
+        if high is None:
+            continue
+        advanced = high + int(idle * 1000) - rules.allowed_lateness_ms
+        for service in sorted(services):
+            for event in detector.sweep(service, advanced):
+                if str(event.event_id) in _swept:
+                    continue
+                _swept.add(str(event.event_id))
+                await _send(
+                    topic_for(event.event_type), event.partition_key, stage.codec.encode(event)
+                )
