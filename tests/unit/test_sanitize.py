@@ -413,7 +413,7 @@ def test_limits_are_validated_and_frozen() -> None:
     with pytest.raises(ValidationError):
         ReportLimits(max_context_depht=3)  # type: ignore[call-arg]
     with pytest.raises(ValidationError):
-        ReportLimits().max_tags = 3  # type: ignore[misc]
+        ReportLimits().max_tags = 3
 
 
 # -- properties ---------------------------------------------------------------------------
