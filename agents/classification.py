@@ -30,9 +30,15 @@ forbid signals; that is how one exception class (a connection refusal, say) can 
 `external/network` on an HTTP client call and `system/database` in a database driver.
 
 Severity, layer and retryability are derived after category and type: a deciding rule's hint
-wins, else the first matching row of the documented tables; severity phrases (outage, data
-loss, corruption) can only raise it. The reporter's severity and layer are respected: the
-reported severity is the effective one and the computed one is kept beside it.
+wins (when the rule's own category is the one decided), else the first matching row of the
+documented tables; severity phrases (outage, data loss, corruption) can only raise it. The
+reporter's severity and layer are respected: the reported severity is the effective one and
+the computed one is kept beside it. `subtype` names the specific failure: the id, within its
+stage, of the exception, code or phrase rule that decided the type (`disk_full`).
+
+Speed: patterns are lower case and searched in lower-cased text; `Rulebook` indexes every
+rule under one condition it cannot match without (topic, code, exception name, or a literal
+its regex requires), so one error is checked against a few dozen rules, not all of them.
 
 The rule tables live in `errorstream.agents.classification_rules`, with the labelling guide
 that they and the labelled data set follow.
@@ -1026,7 +1032,7 @@ def _classify(
     decided = _Decided(
         category=category.value,
         type=type_.value,
-        subtype=next((r.subtype for r in deciders if r.subtype), None),
+        subtype=_subtype(type_, deciders),
         signals=signals,
         subject=subject,
         deciders=deciders,
@@ -1055,6 +1061,22 @@ def _classify(
         retryable=retryable,
     )
     return classification, signals
+
+
+_SPECIFIC_STAGES: Final = frozenset({Stage.EXCEPTION, Stage.CODE, Stage.MESSAGE})
+
+
+def _subtype(type_: _Decision[ErrorType], deciders: tuple[Rule, ...]) -> str | None:
+    """The specific failure: a deciding rule's explicit subtype, else the name of the specific
+    rule (exception, code or phrase) that decided the type, e.g. `disk_full`, `db_integrity`.
+    Topic, derived, model and fallback decisions name no specific failure."""
+    explicit = next((r.subtype for r in deciders if r.subtype), None)
+    if explicit is not None:
+        return explicit
+    rule = type_.rule
+    if rule is None or rule.stage not in _SPECIFIC_STAGES:
+        return None
+    return rule.rule_id.split(".", 1)[-1].removesuffix(".name")
 
 
 def _signals(

@@ -679,3 +679,9 @@ def test_literal_prefilters_agree_with_their_regexes(text: str) -> None:
         fast = phrase.search(subject.text, subject.grams)
         slow = phrase.regex.search(subject.text)
         assert (fast is None) == (slow is None), compiled.rule.rule_id
+
+
+def test_subtype_names_the_specific_failure() -> None:
+    assert classify(ErrorFacts("write /tmp/x: no space left on device")).subtype == "disk_full"
+    assert classify(ErrorFacts("x", "ThrottlingException")).subtype is not None
+    assert classify(ErrorFacts("the frobnicator grumbled")).subtype is None
