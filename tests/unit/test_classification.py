@@ -341,6 +341,15 @@ KNOWLEDGE_OUTCOMES: list[tuple[str, str | None, str | None, str, str | None, str
     ('Transaction silently rolled back because it has been marked as rollback-only', 'org.springframework.transaction.UnexpectedRollbackException', None, 'order-service', None, 'logic', 'exception', 'medium', 'core'),
     ('The operation was canceled.', 'System.OperationCanceledException', None, 'orders-dotnet', None, 'system', 'timeout', 'medium', 'infrastructure'),
     ('A task was canceled.', 'System.Threading.Tasks.TaskCanceledException', None, 'orders-dotnet', None, 'system', 'timeout', 'medium', 'infrastructure'),
+    ('Kafka broker 2 offline; 34 under-replicated partitions', None, None, 'kafka', 'system.anomaly', 'system', 'network', 'high', 'infrastructure'),
+    ('Inode usage at 99% on /data', None, None, 'node-ip-10-0-9-9', 'system.anomaly', 'system', 'resource_exhaustion', 'critical', 'infrastructure'),
+    ('LLM returned empty completion for summarisation task t-19', None, None, 'summariser', 'agent.error', 'agent', 'validation', 'medium', 'service'),
+    ('Duplicate payment webhook received for payment p_33; ignoring', None, None, 'payments', None, 'data', 'validation', 'low', 'core'),
+    ('Pod checkout-7d9 restarted 14 times in 10 minutes (CrashLoopBackOff)', None, None, 'checkout', None, 'system', 'exception', 'high', 'infrastructure'),
+    ("Thread pool 'http-nio-8080-exec' saturated: 200/200 threads busy", None, None, 'order-service', None, 'performance', 'resource_exhaustion', 'medium', 'service'),
+    ('Backfill of orders_2023 aborted after 3 schema violations', None, None, 'warehouse', None, 'data', 'validation', 'medium', 'core'),
+    ('DNS resolution for payments.internal failing from 3 nodes', None, None, 'platform-monitor', 'system.anomaly', 'system', 'network', 'high', 'infrastructure'),
+    ('TLS certificate for api.acme.io expired 2 hours ago', None, None, 'edge', None, 'security', 'authentication', 'high', 'service'),
 ]  # fmt: skip
 
 
