@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import logging
 
-from errorstream.agents import detection_agent  # noqa: F401  (registers the agent)
+from errorstream.agents import (
+    adapters_agent,  # noqa: F401  (registers the agent)
+    detection_agent,  # noqa: F401  (registers the agent)
+)
 from errorstream.agents.app import app
 
 
