@@ -363,11 +363,9 @@ def _number(value: object) -> float | None:
 def _score(value: object) -> float | None:
     """A 0..1 effectiveness; 0..100 reads as a percentage."""
     number = _number(value)
-    if number is None or number < 0:
+    if number is None or number < 0 or number > 100:
         return None
-    if number > 1:
-        number = number / 100 if number <= 100 else None  # type: ignore[assignment]
-    return number
+    return number / 100 if number > 1 else number
 
 
 @dataclass(frozen=True)
