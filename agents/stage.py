@@ -8,6 +8,7 @@ the loop goes on. Nothing is lost and the worker never crashes on input.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import AsyncIterable, Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -15,6 +16,8 @@ from typing import Any
 
 import faust
 
+from errorstream.config import settings
+from errorstream.metrics import StageMetrics
 from errorstream.schemas.models import Event
 from errorstream.schemas.serialization import AvroCodec, Codec, DecodeError
 from errorstream.streams.deadletter import dead_letter
@@ -65,8 +68,11 @@ class Stage:
         self.deadletter_topic = deadletter_topic
         self.processed = 0
         self.dead_lettered = 0
+        self.metrics = StageMetrics(name, settings().topic_prefix)
 
     async def process(self, value: Any, key: bytes | None, origin: Origin) -> None:
+        started = time.perf_counter()
+        self.metrics.consumed(origin.topic)
         try:
             event = self.codec.decode(value)
             if not isinstance(event, self.accepts):
@@ -77,9 +83,10 @@ class Stage:
             await self._dead_letter(exc.reason_code, exc.reason, value, key, origin)
             return
         try:
+            emits = list(self.handler(event, origin))
             payloads = [
                 (emit.topic, emit.key or emit.event.partition_key, self.codec.encode(emit.event))
-                for emit in self.handler(event, origin)
+                for emit in emits
             ]
         except Exception as exc:  # a bug or an input the logic cannot take: keep it, go on
             log.exception(
@@ -92,11 +99,13 @@ class Stage:
         for topic, out_key, payload in payloads:
             await self.send(topic, out_key, payload)
         self.processed += 1
+        self.metrics.handled(event, emits, started)
 
     async def _dead_letter(
         self, reason_code: str, reason: str, value: Any, key: bytes | None, origin: Origin
     ) -> None:
         self.dead_lettered += 1
+        self.metrics.dead_lettered(reason_code)
         raw = value if isinstance(value, bytes) else repr(value).encode()
         letter = dead_letter(
             stage=self.name,

@@ -32,6 +32,7 @@ from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, Message, Top
 
 from errorstream.config import Settings
 from errorstream.exceptions import ErrorStreamError
+from errorstream.metrics import observe_projection_batch
 from errorstream.schemas.models import DeadLettered, Event
 from errorstream.schemas.serialization import Codec, DecodeError
 from errorstream.streams.deadletter import dead_letter
@@ -194,6 +195,7 @@ class ProjectionWorker:
 
     # -- one batch --------------------------------------------------------------------------
     def _process(self, consumer: Consumer, messages: list[Message]) -> None:
+        started = time.perf_counter()
         batch: list[Consumed] = []
         letters: list[DeadLettered] = []
         ends: dict[tuple[str, int], int] = {}
@@ -226,6 +228,9 @@ class ProjectionWorker:
         self.stats.events += len(batch)
         self.stats.dead_lettered += len(letters)
         self.stats.last_batch_at = time.time()
+        observe_projection_batch(
+            self.projector.name, len(batch), (letter.reason_code for letter in letters), started
+        )
 
     def _write(
         self,

@@ -8,6 +8,7 @@ import signal
 import threading
 
 from errorstream.config import settings
+from errorstream.health import observe_projectors
 from errorstream.projections.catalogue import PROJECTORS, projectors_named
 from errorstream.projections.runtime import ProjectionHost
 
@@ -31,6 +32,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def handle(args: argparse.Namespace) -> int:
     logging.basicConfig(level=args.loglevel.upper(), format="%(asctime)s %(levelname)s %(message)s")
     host = ProjectionHost(settings(), projectors_named(args.projector))
+    observe_projectors(host, settings())  # /metrics, /healthz, /readyz
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())

@@ -20,7 +20,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def handle(args: argparse.Namespace) -> int:
+    from errorstream.agents.app import app
     from errorstream.agents.worker import run_worker
+    from errorstream.config import settings
+    from errorstream.health import observe_worker
 
+    observe_worker(app, settings())  # /metrics, /healthz, /readyz on ERRORSTREAM_METRICS_PORT
     run_worker(args.loglevel)
     return 0
