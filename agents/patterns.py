@@ -6,9 +6,11 @@
   (across services this is the cascade agent's job, from window summaries);
 - **burst**: `burst_count` errors of one layer within `burst_window_ms`;
 - **degradation**: the last `degradation_window_ms` hold more than `degradation_ratio` times the
-  errors of the window before (which must not be empty), and at least `degradation_min_errors`;
+  errors of the window before (which must not be empty, and must have been observed: the
+  service has been seen for two windows), and at least `degradation_min_errors`;
 - **new_group_spike**: `new_group_spike_count` groups seen for the first time within
-  `new_group_window_ms`.
+  `new_group_window_ms`, once the service has a baseline (it has been seen for at least that
+  long: when a service first appears, every group is new).
 
 Each pattern is an *episode*: it is reported once, when it starts, with the errors that make it
 (its members), its window and a confidence; it ends after `quiet_ms` without its cause, and a new
@@ -98,6 +100,7 @@ class ServiceWindows:
     episodes: dict[str, Episode] = field(default_factory=dict)
     # Open summary windows by start: counts/first-seen/samples per layer, new groups, score.
     summaries: dict[int, dict[str, Any]] = field(default_factory=dict)
+    since_ms: int | None = None  # first error seen: new-group spikes need a baseline before
 
     @classmethod
     def empty(cls, service: str, rules: DetectionRules) -> ServiceWindows:
@@ -142,6 +145,7 @@ class ServiceWindows:
             "n": self.new_groups.to_json(),
             "e": {k: [e.pattern_id, e.started_ms, e.last_ms] for k, e in self.episodes.items()},
             "w": {str(k): v for k, v in self.summaries.items()},
+            "since": self.since_ms,
         }
 
     @classmethod
@@ -157,6 +161,7 @@ class ServiceWindows:
             new_groups=Ring.from_json(data["n"]),
             episodes={k: Episode(*v) for k, v in data["e"].items()},
             summaries={int(k): v for k, v in data["w"].items()},
+            since_ms=data.get("since"),
         )
 
 
@@ -180,6 +185,8 @@ class Finding:
 def record(state: ServiceWindows, error: ObservedError, rules: DetectionRules) -> None:
     """Count one (on-time) error into the service's windows."""
     p = rules.patterns
+    if state.since_ms is None or error.at_ms < state.since_ms:
+        state.since_ms = error.at_ms
     amount = float(error.count)
     state.layer_counts(error.layer).add(error.at_ms, amount)
     state.layer_scores(error.layer).add(error.at_ms, error.weight * amount)
@@ -280,7 +287,7 @@ def detect(state: ServiceWindows, error: ObservedError, rules: DetectionRules) -
             tuple(climbing),
             window[0][0] if window else at,
             at,
-            round(min(0.95, 0.8 + 0.05 * (len(climbing) - p.cascade_min_layers)), 3),
+            round(min(0.95, 0.85 + 0.05 * (len(climbing) - p.cascade_min_layers)), 3),
             Severity.CRITICAL,
             f"errors in {state.service} climbed {' → '.join(layer.value for layer in climbing)}",
         ),
@@ -313,8 +320,11 @@ def detect(state: ServiceWindows, error: ObservedError, rules: DetectionRules) -
     w = p.degradation_window_ms
     now_total = state.total.total(at - w + 1, at + 1)
     before_total = state.total.total(at - 2 * w + 1, at - w + 1)
+    # Both windows must lie within what the service has been observed for.
+    observed = state.since_ms is not None and at - state.since_ms >= 2 * w
     degrading = (
-        before_total > 0
+        observed
+        and before_total > 0
         and now_total >= p.degradation_min_errors
         and now_total > p.degradation_ratio * before_total
     )
@@ -338,11 +348,12 @@ def detect(state: ServiceWindows, error: ObservedError, rules: DetectionRules) -
         ),
     )
 
-    # new-group spike
+    # new-group spike, against an established baseline (at a service's start every group is new)
     fresh = [e for e in state.new_groups.entries if e[0] >= at - p.new_group_window_ms]
+    established = state.since_ms is not None and at - state.since_ms >= p.new_group_window_ms
     consider(
         "new_group_spike",
-        error.new_group and len(fresh) >= p.new_group_spike_count,
+        established and error.new_group and len(fresh) >= p.new_group_spike_count,
         lambda: Finding(
             PatternType.NEW_GROUP_SPIKE,
             "new_group_spike",

@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 
-from errorstream.agents import (
-    adapters_agent,  # noqa: F401  (registers the agent)
-    detection_agent,  # noqa: F401  (registers the agent)
-)
 from errorstream.agents.app import app
+
+# Importing an agent module registers its agents and tables with the app; one per line.
+AGENT_MODULES: tuple[str, ...] = (
+    "errorstream.agents.detection_agent",
+    "errorstream.agents.cascade_agent",
+    "errorstream.agents.adapters_agent",
+)
+
+
+def load_agents() -> None:
+    for module in AGENT_MODULES:
+        importlib.import_module(module)
 
 
 def run_worker(loglevel: str = "info") -> None:
     """Run the worker in this process until it is stopped (SIGTERM/SIGINT)."""
     logging.basicConfig(level=loglevel.upper())
+    load_agents()
     worker = app.Worker(loglevel=loglevel, quiet=True)
     worker.execute_from_commandline()

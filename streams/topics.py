@@ -115,14 +115,18 @@ CATALOGUE: tuple[TopicSpec, ...] = (
     _event("agent.assigned", "An agent assigned to an error.", "AgentAssigned"),
     _event("agent.resolution.completed", "An agent finished its work.", "AgentResolutionCompleted"),
     _event("knowledge.enriched", "The knowledge base learned something.", "KnowledgeEnriched"),
-    _event(
-        "window.summarized",
-        "Per service and window counts, for cross-service detection.",
-        "WindowSummarized",
+    TopicSpec(
+        name="window.summarized",
+        description="Per service and window counts; one partition, where every service meets.",
+        events=("WindowSummarized",),
         key="window start",
+        partitions=1,
     ),
     _config(
-        "threshold.configured", "Alert thresholds (compacted).", "ThresholdConfigured", "scope"
+        "threshold.configured",
+        "Alert thresholds (compacted).",
+        "ThresholdConfigured",
+        "threshold id",
     ),
     _config(
         "automation-rule.configured",

@@ -16,7 +16,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -193,12 +193,15 @@ class Process:
         self.popen.wait()
 
 
-@pytest.fixture
-def spawn(tmp_path: Path) -> Iterator[Callable[..., Process]]:
-    """Start `python -m errorstream ARGS` (or `python SCRIPT ARGS`) with the given settings."""
-    processes: list[Process] = []
+class Spawner:
+    """Starts `python -m errorstream ARGS` (or `python SCRIPT ARGS`) with given settings."""
 
-    def start(
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.processes: list[Process] = []
+
+    def __call__(
+        self,
         settings: Settings,
         *args: str,
         script: Path | None = None,
@@ -206,7 +209,7 @@ def spawn(tmp_path: Path) -> Iterator[Callable[..., Process]]:
     ) -> Process:
         command = [sys.executable, str(script)] if script else [sys.executable, "-m", "errorstream"]
         label = (script.stem if script else "errorstream") + "-" + "-".join(args)[:40]
-        log = tmp_path / f"{label}-{len(processes)}.log"
+        log = self.folder / f"{label}-{len(self.processes)}.log"
         env = {**os.environ, **settings.as_environment(), **(extra_env or {})}
         with log.open("wb") as out:
             popen = subprocess.Popen(
@@ -217,12 +220,26 @@ def spawn(tmp_path: Path) -> Iterator[Callable[..., Process]]:
                 env=env,
             )
         process = Process(popen, log)
-        processes.append(process)
+        self.processes.append(process)
         return process
 
-    yield start
-    for process in processes:
-        process.stop(10)
+    def stop_all(self) -> None:
+        for process in self.processes:
+            process.stop(10)
+
+
+@pytest.fixture
+def spawn(tmp_path: Path) -> Iterator[Spawner]:
+    spawner = Spawner(tmp_path)
+    yield spawner
+    spawner.stop_all()
+
+
+@pytest.fixture(scope="module")
+def spawn_module(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Spawner]:
+    spawner = Spawner(tmp_path_factory.mktemp("processes"))
+    yield spawner
+    spawner.stop_all()
 
 
 WORKER_READY = "[^Worker]: Ready"

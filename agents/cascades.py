@@ -1,0 +1,233 @@
+"""Cascades across services, from per-window summaries (never the raw stream of every partition).
+
+Each service's detection publishes a `WindowSummarized` per closed one-minute window: errors per
+layer, when each layer first failed, a few sample error ids. They all meet on one partition of
+`window.summarized`. A cross-service cascade is a chain of failure *onsets* (a service and layer
+that starts failing: it did not fail in the window before) in a window or the one before it (so a
+cascade may straddle a boundary), climbing the layers — infrastructure, then core, then service,
+then api, gaps allowed — each strictly later than the one below, across at least two services,
+reaching at least `cascade_min_layers` layers within `cascade_window_ms`. Steady background
+errors are not onsets, so they neither hide a cascade nor make one up. It is reported once, as a
+`PatternDetected` of type cascade with no single service, naming the services, layers and
+sample errors, and escalated by the matching escalation policy.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from errorstream.agents.alerting import EscalationPolicy, choose_policy
+from errorstream.agents.patterns import RECOMMENDATIONS
+from errorstream.agents.thresholds import LAYER_ORDER, DetectionRules
+from errorstream.schemas.enums import Layer, PatternType, Severity
+from errorstream.schemas.models import (
+    EscalationRaised,
+    Event,
+    EventSource,
+    PatternDetected,
+    WindowSummarized,
+    derived_id,
+    epoch_millis,
+    from_epoch_millis,
+)
+
+_RANK = {layer: rank for rank, layer in enumerate(LAYER_ORDER)}
+SOURCE = EventSource(service="errorstream", layer=Layer.SERVICE)
+
+
+@dataclass(slots=True)
+class WindowGroup:
+    """Every service's summary of one window, and whether a cascade was reported for it."""
+
+    start_ms: int
+    window_ms: int
+    services: dict[str, dict[str, Any]] = field(default_factory=dict)
+    reported: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {"s": self.start_ms, "w": self.window_ms, "v": self.services, "r": self.reported}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> WindowGroup:
+        return cls(data["s"], data["w"], dict(data["v"]), bool(data["r"]))
+
+
+def add_summary(group: WindowGroup | None, summary: WindowSummarized) -> WindowGroup:
+    start = epoch_millis(summary.window_start)
+    if group is None:
+        group = WindowGroup(start, summary.window_ms)
+    group.services[summary.service] = {
+        "f": dict(summary.first_seen_by_layer),
+        "c": dict(summary.counts_by_layer),
+        "s": {k: list(v) for k, v in summary.sample_error_ids_by_layer.items()},
+    }
+    return group
+
+
+@dataclass(frozen=True, slots=True)
+class CrossServiceCascade:
+    layers: tuple[Layer, ...]
+    services: tuple[str, ...]
+    first_ms: int
+    last_ms: int
+    samples: tuple[str, ...]
+
+
+def _onsets(windows: list[WindowGroup]) -> list[tuple[int, int, str, Layer, list[str]]]:
+    """(time, rank, service, layer, samples) of failures that *start* in the last two windows.
+
+    A service and layer that already failed in the window before is background, not an onset:
+    steady noise elsewhere must neither hide a cascade nor make one up.
+    """
+    entries = []
+    for index in range(max(0, len(windows) - 2), len(windows)):
+        window = windows[index]
+        before = windows[index - 1] if index > 0 else None
+        for service, summary in window.services.items():
+            for layer_name, at_ms in summary["f"].items():
+                if before is not None and layer_name in before.services.get(service, {}).get(
+                    "f", {}
+                ):
+                    continue
+                layer = Layer(layer_name)
+                entries.append(
+                    (
+                        int(at_ms),
+                        _RANK[layer],
+                        service,
+                        layer,
+                        list(summary["s"].get(layer_name, [])[:3]),
+                    )
+                )
+    return sorted(entries)
+
+
+def find_cascade(windows: list[WindowGroup], rules: DetectionRules) -> CrossServiceCascade | None:
+    """The longest chain of failure onsets climbing the layers, strictly later at each step.
+
+    `windows` are consecutive, oldest first; chains are sought among onsets of the last two.
+    """
+    best: dict[int, tuple[tuple[int, int, str, Layer, list[str]], ...]] = {}
+    found: tuple[tuple[int, int, str, Layer, list[str]], ...] = ()
+    entries = _onsets(windows)
+    position = 0
+    while position < len(entries):
+        moment = entries[position][0]
+        same_time = []
+        while position < len(entries) and entries[position][0] == moment:
+            same_time.append(entries[position])
+            position += 1
+        updates: dict[int, tuple[tuple[int, int, str, Layer, list[str]], ...]] = {}
+        for entry in same_time:  # chains extend only from strictly earlier onsets
+            rank = entry[1]
+            lower = [best[r] for r in best if r < rank]
+            prefix = max(lower, key=lambda c: (len(c), len({e[2] for e in c})), default=())
+            chain = (*prefix, entry)
+            if chain[-1][0] - chain[0][0] > rules.patterns.cascade_window_ms:
+                chain = (entry,)
+            current = updates.get(rank) or best.get(rank)
+            if current is None or len(chain) > len(current):
+                updates[rank] = chain
+        best.update(updates)
+        for chain in updates.values():
+            services = {e[2] for e in chain}
+            if (len(chain), len(services)) > (len(found), len({e[2] for e in found})) and len(
+                services
+            ) >= 2:
+                found = chain
+    if len(found) < rules.patterns.cascade_min_layers:
+        return None  # (one service's own cascade is the detection agent's)
+    return CrossServiceCascade(
+        layers=tuple(e[3] for e in found),
+        services=tuple(dict.fromkeys(e[2] for e in found)),
+        first_ms=found[0][0],
+        last_ms=found[-1][0],
+        samples=tuple(dict.fromkeys(sample for e in found for sample in e[4])),
+    )
+
+
+def on_summary(
+    current: WindowGroup,
+    previous: WindowGroup | None,
+    summary: WindowSummarized,
+    rules: DetectionRules,
+    policies: list[EscalationPolicy],
+    before: WindowGroup | None = None,
+) -> list[Event]:
+    """Events a new summary causes: a cascade report (once per window pair) and its escalation."""
+    if current.reported or (previous is not None and previous.reported):
+        return []
+    windows = [w for w in (before, previous, current) if w is not None]
+    cascade = find_cascade(windows, rules)
+    if cascade is None:
+        return []
+    current.reported = True
+    pattern_id = uuid.uuid5(
+        uuid.NAMESPACE_URL, f"errorstream:cascade:{cascade.first_ms}:{current.start_ms}"
+    )
+    confidence = round(
+        min(0.95, 0.85 + 0.05 * (len(cascade.layers) - rules.patterns.cascade_min_layers)), 3
+    )
+    cause = str(summary.event_id)
+    pattern = PatternDetected(
+        event_id=derived_id(pattern_id, "pattern.detected"),
+        occurred_at=from_epoch_millis(cascade.last_ms),
+        recorded_at=summary.recorded_at,
+        source=SOURCE,
+        correlation_id=str(pattern_id),
+        causation_id=cause,
+        pattern_id=pattern_id,
+        pattern_type=PatternType.CASCADE,
+        service=None,
+        layer=None,
+        services=cascade.services,
+        affected_layers=cascade.layers,
+        error_ids=tuple(uuid.UUID(s) for s in cascade.samples[: rules.max_member_ids]),
+        group_ids=(),
+        window_start=from_epoch_millis(cascade.first_ms),
+        window_end=from_epoch_millis(cascade.last_ms),
+        occurrence_count=len(cascade.samples),
+        frequency_per_minute=round(
+            len(cascade.samples) * 60_000 / max(1, cascade.last_ms - cascade.first_ms), 3
+        ),
+        confidence=confidence,
+        risk_level=Severity.CRITICAL,
+        description=(
+            "errors climbed "
+            + " → ".join(layer.value for layer in cascade.layers)
+            + " across "
+            + ", ".join(cascade.services)
+        ),
+        recommendations=RECOMMENDATIONS[PatternType.CASCADE],
+    )
+    out: list[Event] = [pattern]
+    if confidence > 0.8:
+        root = cascade.services[0]
+        policy = choose_policy(policies, root, cascade.layers[0])
+        step = policy.step(1)
+        escalation_id = derived_id(pattern_id, "escalation")
+        out.append(
+            EscalationRaised(
+                event_id=derived_id(escalation_id, "escalation.raised"),
+                occurred_at=pattern.occurred_at,
+                recorded_at=pattern.recorded_at,
+                source=SOURCE,
+                correlation_id=str(pattern_id),
+                causation_id=str(pattern.event_id),
+                escalation_id=escalation_id,
+                policy_id=policy.policy_id,
+                level=step.level,
+                channel=step.channel,
+                recipients=tuple(r.replace("{service}", root) for r in step.recipients),
+                reason=f"critical_pattern: {pattern.description}",
+                severity=Severity.CRITICAL,
+                service=root,
+                layer=cascade.layers[0],
+                key=f"cascade:{'+'.join(cascade.services)}",
+                pattern_id=pattern_id,
+                error_ids=cascade.samples[: rules.max_member_ids],
+            )
+        )
+    return out
