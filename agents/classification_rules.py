@@ -1078,6 +1078,8 @@ SEVERITIES: Final[tuple[OutcomeRule, ...]] = (
     OutcomeRule("severity.system.exhaustion", S.HIGH, categories=(C.SYSTEM,), types=(T.RESOURCE_EXHAUSTION,)),
     OutcomeRule("severity.system.timeout", S.MEDIUM, categories=(C.SYSTEM,), types=(T.TIMEOUT,)),
     OutcomeRule("severity.system.edge_exception", S.MEDIUM, categories=(C.SYSTEM,), types=(T.EXCEPTION,), requires=(G.SERVER_EDGE,)),
+    # An exception nothing recognised, above infrastructure, is not known to be severe.
+    OutcomeRule("severity.system.unrecognised", S.MEDIUM, categories=(C.SYSTEM,), types=(T.EXCEPTION,), layers=(L.API, L.SERVICE, L.CORE)),
     OutcomeRule("severity.system", S.HIGH, categories=(C.SYSTEM,)),
     # -- the rest, by category
     OutcomeRule("severity.agent.configuration", S.HIGH, categories=(C.AGENT,), types=(T.CONFIGURATION,)),
