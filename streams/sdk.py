@@ -866,9 +866,45 @@ class _ProcessReporter:
 _process = _ProcessReporter()
 
 
-def configure(settings: Settings | None = None, **options: Any) -> Reporter:
-    """Set up the process-wide reporter (options: see `Reporter`); replaces an earlier one."""
-    previous = _process.replace(Reporter(settings, **options))
+def configure(
+    settings: Settings | None = None,
+    *,
+    service: str | None = None,
+    layer: LayerLike = None,
+    environment: str | None = None,
+    release: str | None = None,
+    host: str | None = None,
+    limits: ReportLimits | None = None,
+    redactor: Redactor | None = None,
+    capture_locals: bool | None = None,
+    app_prefixes: Iterable[str] | None = None,
+    burst_window: float | None = None,
+    max_buffered: int | None = None,
+    flush_timeout: float | None = None,
+    producer_overrides: Mapping[str, Any] | None = None,
+) -> Reporter:
+    """Set up the process-wide reporter; replaces (and closes) an earlier one.
+
+    Unset options come from `settings` (by default the environment: ``ERRORSTREAM_REPORTER__*``
+    and ``ERRORSTREAM_LIMITS__*``).
+    """
+    reporter = Reporter(
+        settings,
+        service=service,
+        layer=layer,
+        environment=environment,
+        release=release,
+        host=host,
+        limits=limits,
+        redactor=redactor,
+        capture_locals=capture_locals,
+        app_prefixes=app_prefixes,
+        burst_window=burst_window,
+        max_buffered=max_buffered,
+        flush_timeout=flush_timeout,
+        producer_overrides=producer_overrides,
+    )
+    previous = _process.replace(reporter)
     if previous is not None:
         previous.close()
     return _process.get()
