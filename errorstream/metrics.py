@@ -612,6 +612,83 @@ def serve(
     return endpoint
 
 
+# -- reading an endpoint ---------------------------------------------------------------------
+@dataclass(frozen=True)
+class Sample:
+    name: str
+    labels: Mapping[str, str]
+    value: float
+
+
+class Samples:
+    """A scrape's samples, queried the way PromQL selects them (by name and label matchers)."""
+
+    def __init__(self, samples: Iterable[Sample], families: Iterable[str] = ()) -> None:
+        self.samples = list(samples)
+        self.families = set(families)  # metric names announced by # HELP/# TYPE
+
+    def select(self, name: str, **labels: str) -> list[Sample]:
+        return [
+            s
+            for s in self.samples
+            if s.name == name and all(s.labels.get(k) == v for k, v in labels.items())
+        ]
+
+    def total(self, name: str, **labels: str) -> float:
+        """Sum of the matching samples (0 when there are none)."""
+        return sum(s.value for s in self.select(name, **labels))
+
+    def has(self, name: str) -> bool:
+        return any(s.name == name for s in self.samples)
+
+    def quantile(self, q: float, name: str, **labels: str) -> float | None:
+        """histogram_quantile over the matching `<name>_bucket` samples, summed per bound."""
+        bounds: dict[float, float] = {}
+        for sample in self.select(f"{name}_bucket", **labels):
+            bound = float(sample.labels["le"])
+            bounds[bound] = bounds.get(bound, 0.0) + sample.value
+        return histogram_quantile(q, list(bounds.items()))
+
+
+def parse_exposition(text: str) -> Samples:
+    """Samples of a Prometheus text exposition."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    samples: list[Sample] = []
+    families: list[str] = []
+    for family in text_string_to_metric_families(text):
+        families.append(family.name)
+        samples += [Sample(s.name, dict(s.labels), float(s.value)) for s in family.samples]
+    return Samples(samples, families)
+
+
+def scrape(url: str, timeout: float = 5.0) -> Samples:
+    """GET `url`/metrics and parse it."""
+    from urllib.request import urlopen
+
+    with urlopen(f"{url.rstrip('/')}/metrics", timeout=timeout) as response:
+        return parse_exposition(response.read().decode())
+
+
+def probe(url: str, path: str, timeout: float = 5.0) -> tuple[int, dict[str, Any]]:
+    """GET `url`/healthz or /readyz: the HTTP status and the JSON report."""
+    from urllib.error import HTTPError
+    from urllib.request import urlopen
+
+    def report(body: bytes) -> dict[str, Any]:
+        try:
+            found = json.loads(body)
+        except ValueError:
+            return {"body": body.decode(errors="replace")}
+        return found if isinstance(found, dict) else {"body": found}
+
+    try:
+        with urlopen(f"{url.rstrip('/')}{path}", timeout=timeout) as response:
+            return response.status, report(response.read())
+    except HTTPError as exc:
+        return exc.code, report(exc.read())
+
+
 # -- the README table -------------------------------------------------------------------------
 def markdown_table(docs: Iterable[MetricDoc] = DOCUMENTED) -> str:
     rows = ["| metric | type | labels | process | meaning |", "| --- | --- | --- | --- | --- |"]
