@@ -11,8 +11,9 @@ from __future__ import annotations
 import random
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from itertools import accumulate
 
 from errorstream.schemas.enums import Layer, Severity
 from errorstream.schemas.models import ErrorDetails, ErrorDetected, EventSource, StackFrame
@@ -227,6 +228,10 @@ class WorkloadSpec:
     cascades: int = 1
     degradations: int = 1
     malformed: int = 0  # counted separately: raw garbage, not events
+    # Benchmarks: distinct groups per (service, kind) — variants differ in their in-app frames —
+    # and whether the background visits every one of them at least once (state of N groups).
+    groups_per_kind: int = 1
+    cover_groups: bool = False
 
 
 def _fill(template: str, rng: random.Random) -> str:
@@ -259,6 +264,28 @@ def _frames(kind: ErrorKind, rng: random.Random) -> tuple[StackFrame, ...]:
         )
         for module, function, filename in kind.frames
     )
+
+
+def _letters(number: int) -> str:
+    """0 → a, 25 → z, 26 → ba: a variant tag the template masks leave alone (no digits)."""
+    text = ""
+    while True:
+        number, digit = divmod(number, 26)
+        text = chr(ord("a") + digit) + text
+        if number == 0:
+            return text
+
+
+def _variant(kind: ErrorKind, variant: int) -> ErrorKind:
+    """Kind `kind` as a distinct group: its in-app frames carry the variant's tag."""
+    tag = _letters(variant)
+    frames = tuple(
+        (module, function if "site-packages" in filename else f"{function}_{tag}", filename)
+        for module, function, filename in kind.frames
+    )
+    if not frames:  # a frameless kind (grouped by its message) gets an in-app frame of its own
+        frames = ((f"app.{kind.name.replace('-', '_')}.{tag}", f"handle_{tag}", f"app/{tag}.py"),)
+    return replace(kind, name=f"{kind.name}#{variant}", frames=frames)
 
 
 def _event(
@@ -296,18 +323,34 @@ def generate(spec: WorkloadSpec) -> Iterator[ErrorDetected]:
         else [f"service-{i:04d}" for i in range(spec.services)]
     )
     kinds_of = {s: SERVICES.get(s, tuple(rng.sample(list(_BY_NAME), 3))) for s in services}
+    by_name = dict(_BY_NAME)
+    if spec.groups_per_kind > 1:
+        for kind in KINDS:
+            for variant in range(1, spec.groups_per_kind):
+                by_name[f"{kind.name}#{variant}"] = _variant(kind, variant)
+        kinds_of = {
+            s: tuple(
+                k if v == 0 else f"{k}#{v}" for k in kinds for v in range(spec.groups_per_kind)
+            )
+            for s, kinds in kinds_of.items()
+        }
     # Heavy-tailed popularity: Zipf-like weights over (service, kind) pairs.
     pairs = [(s, k) for s in services for k in kinds_of[s]]
     rng.shuffle(pairs)
     weights = [1.0 / (rank + 1) ** 1.2 for rank in range(len(pairs))]
+    cumulative = list(accumulate(weights))  # what choices() would sum on every call
     incident_budget = spec.bursts * 12 + spec.cascades * 8 + spec.degradations * 30
     background = max(0, spec.errors - min(incident_budget, spec.errors // 2))
     seconds = spec.duration.total_seconds()
     timeline: list[tuple[datetime, str, ErrorKind]] = []
-    for _ in range(background):
-        service, kind_name = rng.choices(pairs, weights)[0]
+    covered = pairs[:background] if spec.cover_groups else []
+    for service, kind_name in covered:
         moment = spec.start + timedelta(seconds=rng.uniform(0, seconds))
-        timeline.append((moment, service, _BY_NAME[kind_name]))
+        timeline.append((moment, service, by_name[kind_name]))
+    for _ in range(background - len(covered)):
+        service, kind_name = rng.choices(pairs, cum_weights=cumulative)[0]
+        moment = spec.start + timedelta(seconds=rng.uniform(0, seconds))
+        timeline.append((moment, service, by_name[kind_name]))
     remaining = spec.errors - background
     for burst in range(spec.bursts):
         if remaining <= 0:
@@ -315,7 +358,7 @@ def generate(spec: WorkloadSpec) -> Iterator[ErrorDetected]:
         service, kind_name = rng.choice(pairs)
         at = spec.start + timedelta(seconds=seconds * (burst + 1) / (spec.bursts + 2))
         for i in range(min(12, remaining)):
-            timeline.append((at + timedelta(seconds=i * 2.5), service, _BY_NAME[kind_name]))
+            timeline.append((at + timedelta(seconds=i * 2.5), service, by_name[kind_name]))
         remaining -= min(12, remaining)
     for cascade in range(spec.cascades):
         if remaining <= 0:
@@ -341,12 +384,12 @@ def generate(spec: WorkloadSpec) -> Iterator[ErrorDetected]:
         offset = 0.0
         for i in range(count):
             offset += 40 - 35 * i / max(1, count - 1)
-            timeline.append((at + timedelta(seconds=offset), service, _BY_NAME[kind_name]))
+            timeline.append((at + timedelta(seconds=offset), service, by_name[kind_name]))
         remaining -= count
     while remaining > 0:
-        service, kind_name = rng.choices(pairs, weights)[0]
+        service, kind_name = rng.choices(pairs, cum_weights=cumulative)[0]
         timeline.append(
-            (spec.start + timedelta(seconds=rng.uniform(0, seconds)), service, _BY_NAME[kind_name])
+            (spec.start + timedelta(seconds=rng.uniform(0, seconds)), service, by_name[kind_name])
         )
         remaining -= 1
     timeline.sort(key=lambda item: item[0])
