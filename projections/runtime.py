@@ -99,9 +99,15 @@ class ProjectionWorker:
         *,
         codec: Codec | None = None,
         consumer_overrides: dict[str, Any] | None = None,
+        group_id: str | None = None,
+        search_path: str | None = None,
     ) -> None:
+        """`group_id` and `search_path` let a rebuild run the same projector beside the live
+        one: its own consumer group, and its tables and offsets in a shadow schema."""
         self.settings = settings
         self.projector = projector
+        self._group_id = group_id
+        self._search_path = search_path
         self.codec = codec or codec_for(settings)
         self.stats = ProjectionStats()
         self._stop = threading.Event()
@@ -112,14 +118,15 @@ class ProjectionWorker:
 
     @property
     def group_id(self) -> str:
-        return f"{self.settings.app_id}-projection-{self.projector.name}"
+        return self._group_id or f"{self.settings.app_id}-projection-{self.projector.name}"
 
     def stop(self) -> None:
         self._stop.set()
 
     # -- lifecycle --------------------------------------------------------------------------
     def run(self) -> None:
-        self._conn = psycopg.connect(self.settings.dsn, autocommit=True)
+        options = f"-c search_path={self._search_path}" if self._search_path else None
+        self._conn = psycopg.connect(self.settings.dsn, autocommit=True, options=options)
         self._publisher = EventPublisher(self.settings, codec=self.codec)
         consumer = Consumer(
             {

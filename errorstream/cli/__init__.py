@@ -24,6 +24,8 @@ COMMANDS: tuple[str, ...] = (
     "migrate",
     "worker",
     "project",
+    "replay",
+    "checksum",
     "demo",
     "mine_templates",
     "schemas",
