@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar
 
 import psycopg
+from psycopg.types.json import Jsonb
 
 from errorstream.projections.merge import Column, MergeSpec, Row, Rule, Stamp, single_event
 from errorstream.projections.read_model import Contribution, ReadModelProjector, json_of, text
@@ -48,9 +49,9 @@ ALERTS = MergeSpec(
         Column("duration_ms", Rule.LATEST, _RESOLVED),
         Column("resolved_value", Rule.LATEST, _RESOLVED),
         Column("resolve_reason", Rule.LATEST, _RESOLVED),
-        Column("labels", Rule.LATEST, _RAISED),
-        Column("group_ids", Rule.LATEST, _RAISED),
-        Column("sample_error_ids", Rule.LATEST, _RAISED),
+        Column("labels", Rule.LATEST, _RAISED, default=Jsonb({})),
+        Column("group_ids", Rule.LATEST, _RAISED, default=[]),
+        Column("sample_error_ids", Rule.LATEST, _RAISED, default=[]),
         Column("pattern_id", Rule.LATEST, _RAISED),
         Column("raised_event_id", Rule.LATEST, _RAISED),
         Column("raised_event_at", Rule.LATEST, _RAISED),

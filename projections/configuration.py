@@ -87,7 +87,7 @@ def threshold_rows(event: ThresholdConfigured) -> list[Contribution]:
                 event_id=event.event_id,
                 scope=event.scope,
                 metric=event.metric,
-                threshold_value=round(event.threshold_value, 4),
+                threshold_value=event.threshold_value,
                 comparison_operator=event.comparison_operator,
                 severity=event.severity.value,
                 notification_channels=json_of(event.notification_channels),

@@ -92,7 +92,7 @@ def group_rows(event: ErrorClassified) -> list[Contribution]:
                 severity=event.severity.value,
                 max_severity=event.severity.value,
                 status=event.group_status.value,
-                occurrences=event.occurrences,
+                occurrences=max(1, event.occurrences),  # the error itself is one
                 first_seen=min(event.first_seen, event.occurred_at),
                 last_seen=max(event.last_seen, event.occurred_at),
                 is_recurring=event.is_recurring,

@@ -57,6 +57,9 @@ class Column:
     rule: Rule
     stamp: Stamp | None = None  # LATEST and EARLIEST
     ranks: tuple[str, ...] = ()  # RANKED: lowest first
+    # What a row that lacks this column's contribution holds: NULL, or the column's SQL default
+    # where it is NOT NULL (a row is inserted whole, so the SQL default never applies).
+    default: Any = None
 
 
 @dataclass(frozen=True)
@@ -99,11 +102,11 @@ class MergeSpec:
         return all(c.rule is not Rule.REPLACE for c in self.columns)
 
     def row(self, **values: Any) -> Row:
-        """A row from keyword values; columns not given are NULL (no contribution)."""
+        """A row from keyword values; columns not given hold their default (no contribution)."""
         unknown = set(values) - set(self._index)
         if unknown:
             raise ValueError(f"{self.table} has no column(s) {sorted(unknown)}")
-        return tuple(values.get(c.name) for c in self.columns)
+        return tuple(values.get(c.name, c.default) for c in self.columns)
 
     def value(self, row: Row, name: str) -> Any:
         return row[self._index[name]]

