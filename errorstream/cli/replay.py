@@ -54,7 +54,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--agents", action="store_true", help="re-derive agent state under a fresh app id"
     )
     parser.add_argument(
-        "--batch-size", type=int, default=10_000, help="events per rebuild transaction"
+        "--batch-size",
+        type=int,
+        help="events per rebuild transaction (default: ERRORSTREAM_PROJECTION_BATCH_SIZE; "
+        "larger batches sort in temporary files and are slower)",
     )
     parser.add_argument(
         "--lock-timeout-ms",
