@@ -13,7 +13,7 @@ from typing import Any
 
 import faust
 
-from errorstream.agents.app import app
+from errorstream.agents.app import app, gap_healer
 from errorstream.agents.stage import Emit, Origin, Stage
 from errorstream.config import settings
 from errorstream.schemas.models import Event
@@ -54,7 +54,7 @@ class AdapterStage(Stage):
 
     def __init__(self) -> None:
         codec = codec_for(_config)
-        super().__init__(STAGE, _never, (), _send, codec=codec)
+        super().__init__(STAGE, _never, (), _send, codec=codec, healer=gap_healer())
 
     async def process(self, value: Any, key: bytes | None, origin: Origin) -> None:
         topic = origin.topic.removeprefix(_config.topic_prefix)

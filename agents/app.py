@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import faust
 
+from errorstream.agents.gaps import GapHealer
 from errorstream.agents.transport import broker_url
 from errorstream.config import Settings, settings
 
@@ -39,3 +40,9 @@ def create_app(config: Settings) -> faust.App:
 
 
 app = create_app(settings())
+
+
+def gap_healer() -> GapHealer:
+    """A healer for one stage (each has its own consumer: stages run concurrently)."""
+    config = settings()
+    return GapHealer(config.bootstrap_servers, config.app_id)

@@ -11,11 +11,11 @@ from typing import Any
 
 import faust
 
-from errorstream.agents.app import app
+from errorstream.agents.app import app, gap_healer
 from errorstream.agents.cascades import WindowGroup, add_summary, on_summary
 from errorstream.agents.detection_agent import detection_config
 from errorstream.agents.stage import Emit, Origin, Stage
-from errorstream.agents.state_codecs import register_state
+from errorstream.agents.state_codecs import register_state, state_table
 from errorstream.config import settings
 from errorstream.schemas.models import Event, WindowSummarized, epoch_millis
 from errorstream.streams.topics import ERROR_DEADLETTER, topic_for
@@ -25,9 +25,9 @@ SUMMARIES = "window.summarized"
 KEEP_WINDOWS = 10
 
 _config = settings()
-windows_table: Any = app.Table("cascade_windows", default=None, partitions=1)
-windows_table.key_serializer = "errorstream_text"
-windows_table.value_serializer = register_state("errorstream_window_group", WindowGroup)
+windows_table = state_table(
+    app, "cascade_windows", register_state("errorstream_window_group", WindowGroup), 1
+)
 
 _topics = {
     name: app.topic(_config.topic(name), key_serializer="raw", value_serializer="raw")
@@ -55,7 +55,7 @@ async def _send(topic: str, key: bytes | None, value: bytes) -> Any:
     return await _topics[topic].send(key=key, value=value)
 
 
-stage = Stage(STAGE, handle, (WindowSummarized,), _send)
+stage = Stage(STAGE, handle, (WindowSummarized,), _send, healer=gap_healer())
 
 
 @app.agent(_topics[SUMMARIES], name=STAGE, concurrency=1)

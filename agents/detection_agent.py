@@ -20,7 +20,7 @@ from typing import Any
 
 import faust
 
-from errorstream.agents.app import app
+from errorstream.agents.app import app, gap_healer
 from errorstream.agents.detection import (
     DetectionConfig,
     Detector,
@@ -30,7 +30,7 @@ from errorstream.agents.detection import (
 from errorstream.agents.global_config import ConfigSnapshot, GlobalConfig
 from errorstream.agents.groups import GroupState
 from errorstream.agents.stage import Emit, Origin, Stage
-from errorstream.agents.state_codecs import register_state
+from errorstream.agents.state_codecs import register_state, state_table
 from errorstream.agents.templates import ClusterRecord, TemplateMiner
 from errorstream.agents.thresholds import PolicyBook
 from errorstream.config import settings
@@ -107,19 +107,18 @@ class _Watermark:
         return cls(int(data))
 
 
-def _table(name: str, codec: str) -> Any:
-    table: Any = app.Table(name, default=None, partitions=_partitions)
-    # Faust derives serializers from key/value *types* (json by default); set ours before the
-    # store and the changelog topic are created (both lazily, from these attributes).
-    table.key_serializer = "errorstream_text"
-    table.value_serializer = codec
-    return table
-
-
-groups_table = _table("groups", register_state("errorstream_group", GroupState))
-services_table = _table("services", register_state("errorstream_service", ServiceState))
-watermarks_table = _table("watermarks", register_state("errorstream_watermark", _Watermark))
-templates_table = _table("templates", register_state("errorstream_cluster", _ClusterState))
+groups_table = state_table(
+    app, "groups", register_state("errorstream_group", GroupState), _partitions
+)
+services_table = state_table(
+    app, "services", register_state("errorstream_service", ServiceState), _partitions
+)
+watermarks_table = state_table(
+    app, "watermarks", register_state("errorstream_watermark", _Watermark), _partitions
+)
+templates_table = state_table(
+    app, "templates", register_state("errorstream_cluster", _ClusterState), _partitions
+)
 
 
 class TableStore:
@@ -223,7 +222,7 @@ async def _send(topic: str, key: bytes | None, value: bytes) -> Any:
     return await _topics[topic].send(key=key, value=value)
 
 
-stage = Stage(STAGE, handle, (ErrorDetected, FeedbackRecorded), _send)
+stage = Stage(STAGE, handle, (ErrorDetected, FeedbackRecorded), _send, healer=gap_healer())
 
 
 @app.agent(_inputs, name=STAGE, concurrency=1)

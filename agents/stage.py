@@ -16,6 +16,7 @@ from typing import Any
 
 import faust
 
+from errorstream.agents.gaps import GapHealer
 from errorstream.config import settings
 from errorstream.metrics import StageMetrics
 from errorstream.schemas.models import Event
@@ -59,6 +60,7 @@ class Stage:
         send: Sender,
         codec: Codec | None = None,
         deadletter_topic: str = "error.deadletter",
+        healer: GapHealer | None = None,
     ) -> None:
         self.name = name
         self.handler = handler
@@ -66,6 +68,7 @@ class Stage:
         self.send = send
         self.codec = codec or AvroCodec()
         self.deadletter_topic = deadletter_topic
+        self.healer = healer
         self.processed = 0
         self.dead_lettered = 0
         self.metrics = StageMetrics(name, settings().topic_prefix)
@@ -121,10 +124,46 @@ class Stage:
         await self.send(self.deadletter_topic, key, self.codec.encode(letter))
 
     async def run(self, stream: AsyncIterable[faust.EventT[Any]]) -> None:
+        expected: dict[tuple[str, int], int] = {}  # next offset per partition, this assignment
+        generation: object = None
         async for event in stream:  # type: ignore[attr-defined]
             message = event.message
+            tp = (message.topic, message.partition)
+            current = getattr(message, "generation_id", None)
+            if current != generation:  # a rebalance: anchor every partition afresh
+                expected.clear()
+                generation = current
+            if self.healer is not None:
+                await self._heal(tp, expected.get(tp), message.offset)
+            expected[tp] = message.offset + 1
             timestamp = (
                 datetime.fromtimestamp(message.timestamp, UTC) if message.timestamp else None
             )
             origin = Origin(message.topic, message.partition, message.offset, timestamp)
             await self.process(event.value, message.key, origin)
+
+    async def _heal(self, tp: tuple[str, int], expected: int | None, offset: int) -> None:
+        """Process records Faust skipped before `offset` (see agents/gaps.py)."""
+        assert self.healer is not None
+        if expected is None:
+            expected = await self.healer.committed(*tp)
+        if expected is None or offset <= expected:
+            return
+        skipped = await self.healer.fetch(tp[0], tp[1], expected, offset)
+        log.warning(
+            "%s: Faust skipped %s/%s offsets %s..%s; processing %d records read directly",
+            self.name,
+            tp[0],
+            tp[1],
+            expected,
+            offset - 1,
+            len(skipped),
+        )
+        for record in skipped:
+            timestamp = (
+                datetime.fromtimestamp(record.timestamp_ms / 1000, UTC)
+                if record.timestamp_ms
+                else None
+            )
+            origin = Origin(record.topic, record.partition, record.offset, timestamp)
+            await self.process(record.value, record.key, origin)

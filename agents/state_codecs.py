@@ -7,6 +7,7 @@ serialises, and only recovery parses.
 from __future__ import annotations
 
 import json
+from types import SimpleNamespace
 from typing import Any, Protocol, TypeVar
 
 from faust.serializers import codecs
@@ -58,5 +59,35 @@ def register_state(name: str, kind: type[JsonState]) -> str:
     return name
 
 
+def serialized_as(codec: str) -> type:
+    """A key/value *type* for faust tables that makes them use `codec`.
+
+    Faust picks a table's serializers from its key and value types, and builds the changelog
+    topic from them as soon as the table is registered; setting serializers afterwards is too
+    late for recovery. This shim says "serialize with `codec`, and take what it returns as is".
+    """
+
+    class Serialized:
+        _options = SimpleNamespace(serializer=codec)
+
+        @classmethod
+        def from_data(cls, data: Any, preferred_type: Any = None) -> Any:
+            return data
+
+    Serialized.__name__ = f"Serialized[{codec}]"
+    return Serialized
+
+
 codecs.register("errorstream_text", TextCodec())
 codecs.register("errorstream_int", IntCodec())
+
+
+def state_table(app: Any, name: str, codec: str, partitions: int) -> Any:
+    """A Faust table of state objects: str keys, values through `codec`, no default."""
+    return app.Table(
+        name,
+        default=None,
+        partitions=partitions,
+        key_type=serialized_as("errorstream_text"),
+        value_type=serialized_as(codec),
+    )
