@@ -94,19 +94,20 @@ class Cached(Generic[T]):
 class KafkaProbe:
     """Broker reachability, partition watermarks and committed offsets, via one admin client."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, timeout: float = PROBE_TIMEOUT_S) -> None:
         self.settings = settings
+        self.timeout = timeout
         self.admin = AdminClient(
             {
                 "bootstrap.servers": settings.bootstrap_servers,
                 "log_level": 2,
-                "socket.connection.setup.timeout.ms": int(PROBE_TIMEOUT_S * 1000),
+                "socket.connection.setup.timeout.ms": int(timeout * 1000),
             }
         )
         self._reachable = Cached(self._metadata)
 
     def _metadata(self) -> int:
-        metadata = self.admin.list_topics(timeout=PROBE_TIMEOUT_S)
+        metadata = self.admin.list_topics(timeout=self.timeout)
         if not metadata.brokers:
             raise KafkaException("no broker in the metadata")
         return len(metadata.brokers)
@@ -126,7 +127,7 @@ class KafkaProbe:
         ends: dict[Partition, list[int]] = {}
         for spec in (OffsetSpec.earliest(), OffsetSpec.latest()):
             futures = self.admin.list_offsets(
-                {tp: spec for tp in tps}, request_timeout=PROBE_TIMEOUT_S
+                {tp: spec for tp in tps}, request_timeout=self.timeout
             )
             for tp, future in futures.items():
                 ends.setdefault((tp.topic, tp.partition), []).append(future.result().offset)

@@ -377,3 +377,75 @@ def test_dashboards_and_alert_rules_query_only_documented_metrics() -> None:
         "errorstream_projection_events_total",
     ):
         assert name in used, name
+
+
+# -- errorstream status --------------------------------------------------------------------------
+def exposition(consumed: int, rows: int, lag: int, firing: int) -> str:
+    return "\n".join(
+        [
+            "# TYPE errorstream_events_consumed counter",
+            f'errorstream_events_consumed_total{{agent="detection",topic="error.detected"}} {consumed}',
+            "# TYPE errorstream_projection_events counter",
+            f'errorstream_projection_events_total{{projector="errors"}} {rows}',
+            "# TYPE errorstream_consumer_lag_messages gauge",
+            f'errorstream_consumer_lag_messages{{consumer="app",topic="t",partition="0"}} {lag}',
+            f'errorstream_consumer_lag_messages{{consumer="app",topic="t",partition="1"}} {lag}',
+            "# TYPE errorstream_alerts_firing gauge",
+            f'errorstream_alerts_firing{{rule="layer_rate",severity="high"}} {firing}',
+            "",
+        ]
+    )
+
+
+@given(
+    first=st.integers(0, 10**6),
+    more=st.integers(0, 10**5),
+    rows=st.integers(0, 10**5),
+    seconds=st.floats(0.5, 60),
+)
+def test_status_rates_are_counter_deltas_over_the_interval(
+    first: int, more: int, rows: int, seconds: float
+) -> None:
+    from errorstream.cli.status import summarize
+
+    before = parse_exposition(exposition(first, 0, 0, 0))
+    after = parse_exposition(exposition(first + more, rows, 7, 2))
+    summary = summarize("worker", "worker", True, before, after, seconds)
+    assert summary.events_in == pytest.approx(more / seconds)
+    assert summary.in_by_agent == {"detection": pytest.approx(more / seconds)}
+    assert summary.rows == pytest.approx(rows / seconds)
+    assert summary.lag == 14
+    assert summary.lag_by_consumer == {"app": 14}
+    assert summary.firing == {"layer_rate/high": 2}
+    without_first = summarize("worker", "worker", None, None, after, 0)
+    assert without_first.events_in == 0
+
+
+def test_status_renders_processes_totals_and_approvals() -> None:
+    from errorstream.cli.status import render, summarize
+
+    before = parse_exposition(exposition(100, 0, 0, 0))
+    after = parse_exposition(exposition(300, 50, 3, 1))
+    text = render([summarize("worker pid 1 :9466", "worker", True, before, after, 2.0)], "4")
+    assert "worker pid 1 :9466" in text
+    assert "detection 100.0/s" in text
+    assert "alerts firing: 1 (layer_rate/high 1)" in text
+    assert "pending approvals: 4" in text
+    assert "no worker or projector" in render([], None)
+
+
+def test_status_writes_file_sd_targets_by_role() -> None:
+    from errorstream.cli.status import file_sd
+    from errorstream.metrics import Endpoint
+
+    found = file_sd(
+        [
+            Endpoint("worker", 1, 9466, "a", "", 0.0),
+            Endpoint("projector", 2, 9467, "a", "", 0.0),
+            Endpoint("worker", 3, 9468, "a", "", 0.0),
+        ]
+    )
+    assert found == [
+        {"targets": ["127.0.0.1:9467"], "labels": {"role": "projector"}},
+        {"targets": ["127.0.0.1:9466", "127.0.0.1:9468"], "labels": {"role": "worker"}},
+    ]
