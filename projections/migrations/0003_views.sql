@@ -41,7 +41,7 @@ SELECT e.source_service_id                                              AS servi
        count(*)                                                         AS errors,
        sum(e.report_count)                                              AS reports,
        count(DISTINCT e.group_id)                                       AS groups,
-       count(*) FILTER (WHERE e.severity IN ('critical', 'emergency'))  AS critical_errors,
+       count(*) FILTER (WHERE e.severity::text IN ('critical', 'emergency')) AS critical_errors,
        count(*) FILTER (WHERE e.is_recurring)                           AS recurring_errors,
        count(*) FILTER (WHERE e.regression)                             AS regressions,
        count(*) FILTER (WHERE e.late)                                   AS late_errors,
@@ -163,7 +163,7 @@ WITH outcomes AS (
              FROM jsonb_array_elements(coalesce(x.results, '[]')) AS r
             WHERE r ->> 'action_id' = act ->> 'action_id'
             LIMIT 1) res ON true
-     WHERE x.execution_status NOT IN ('planned', 'in_progress')
+     WHERE x.execution_status::text NOT IN ('planned', 'in_progress')
        AND (coalesce(cardinality(x.actions), 0) = 0 OR act ->> 'action_id' = ANY (x.actions)))
 SELECT action_type,
        count(*)                                                   AS executions,

@@ -89,6 +89,29 @@ class Reader(threading.Thread):
                         self.errors.append(f"{statement}: {exc}")
 
 
+CATALOGUE_SHAPE = {
+    "indexes": "SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = 'public'",
+    "constraints": "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) "
+    "FROM pg_constraint WHERE connamespace = 'public'::regnamespace",
+    "grants": "SELECT table_name, grantee, privilege_type FROM information_schema.table_privileges "
+    "WHERE table_schema = 'public'",
+    "column grants": "SELECT table_name, column_name, grantee, privilege_type "
+    "FROM information_schema.column_privileges WHERE table_schema = 'public' "
+    "AND grantee LIKE 'errorstream%'",
+    "views": "SELECT viewname, definition FROM pg_views WHERE schemaname = 'public'",
+    "owners": "SELECT tablename, tableowner FROM pg_tables WHERE schemaname = 'public'",
+}
+
+
+def catalogue_shape(settings: Settings) -> dict[str, set[tuple[Any, ...]]]:
+    """Indexes, constraints, grants, views and owners of the public schema."""
+    with psycopg.connect(settings.dsn, autocommit=True) as conn:
+        return {
+            name: {tuple(row) for row in conn.execute(query).fetchall()}
+            for name, query in CATALOGUE_SHAPE.items()
+        }
+
+
 def test_every_projection_rebuilds_while_queries_keep_answering(
     env: Settings, servers: Servers, analyst: str, spawn: Callable[..., Process]
 ) -> None:
@@ -97,6 +120,7 @@ def test_every_projection_rebuilds_while_queries_keep_answering(
     live.wait_for(PROJECTORS_READY, 60)
     wait_projected(env)
     before = table_checksums(env)
+    shape = catalogue_shape(env)
 
     reader = Reader(analyst)
     reader.start()
@@ -129,6 +153,9 @@ def test_every_projection_rebuilds_while_queries_keep_answering(
         views = {row[0] for row in conn.execute("SELECT viewname FROM pg_views")}
     assert leftovers == []
     assert set(VIEWS) <= views
+    after_shape = catalogue_shape(env)
+    for aspect, rows in shape.items():  # same names, definitions, grants and owners
+        assert after_shape[aspect] == rows, aspect
     with (  # the grants came along
         psycopg.connect(analyst, autocommit=True) as conn,
         pytest.raises(psycopg.errors.InsufficientPrivilege),
