@@ -17,6 +17,7 @@ from psycopg.types.json import Jsonb
 from errorstream.projections.bulk import upsert
 from errorstream.projections.runtime import Consumed, ProjectionRejected, Projector
 from errorstream.schemas.models import ErrorClassified, ErrorDetails, ErrorDetected, Event
+from errorstream.streams.sanitize import sanitize_report
 from errorstream.streams.topics import ERROR_CLASSIFIED, ERROR_DETECTED
 
 REPORT_COLUMNS = (
@@ -115,8 +116,9 @@ def classified_row(event: ErrorClassified) -> tuple[Any, ...]:
 
 
 def redact_details(error: ErrorDetails) -> ErrorDetails:
-    """The report as it may be stored: secrets and PII replaced."""
-    return error
+    """The report as it may be stored: secrets and PII replaced, sizes within the default
+    limits (what the detection agent does too; its classified report replaces this one)."""
+    return sanitize_report(error).details
 
 
 class ErrorsProjector(Projector):

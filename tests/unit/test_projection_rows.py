@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -16,11 +17,12 @@ from hypothesis import strategies as st
 from psycopg.types.json import Jsonb
 
 from errorstream.projections.catalogue import OWNER_OF_TABLE, PROJECTORS
+from errorstream.projections.errors import DETECTED_COLUMNS, detected_row
 from errorstream.projections.merge import Rule
 from errorstream.projections.read_model import ReadModelProjector, storable
 from errorstream.projections.runtime import ProjectionRejected
 from errorstream.projections.samples import SampleSpec, expected_rows, sample_events
-from errorstream.schemas.models import Event
+from errorstream.schemas.models import ErrorDetails, ErrorDetected, Event
 from errorstream.streams.topics import BY_NAME, topic_for
 
 from .test_serialization import EVENTS
@@ -135,3 +137,18 @@ def test_the_sample_stream_is_deterministic_and_counts_its_entities() -> None:
     assert counts["errors"] == 150
     assert counts["alerts"] >= 1 and counts["correction_plans"] >= 1
     assert len({e.event_id for _, e in first}) < len(first)  # some delivered twice
+
+
+def test_a_raw_report_is_stored_redacted_even_before_it_is_classified() -> None:
+    event = ErrorDetected(
+        event_id=uuid.uuid4(),
+        occurred_at=datetime(2026, 11, 26, tzinfo=UTC),
+        source={"service": "billing"},
+        error=ErrorDetails(
+            message="charge failed for alice@example.com password=hunter2",
+            context={"authorization": "Bearer abc.def.ghi"},
+        ),
+    )
+    row = dict(zip(DETECTED_COLUMNS, detected_row(event), strict=True))
+    assert "hunter2" not in row["message"] and "alice@example.com" not in row["message"]
+    assert "abc.def.ghi" not in str(row["context"].obj)
