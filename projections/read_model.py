@@ -22,6 +22,7 @@ from errorstream.projections.bulk import write_merged
 from errorstream.projections.merge import MergeSpec, Row
 from errorstream.projections.runtime import Consumed, ProjectionRejected, Projector
 from errorstream.schemas.models import Event
+from errorstream.streams.sanitize import storable_text
 
 Contribution = tuple[MergeSpec, Row]
 
@@ -57,11 +58,11 @@ class ReadModelProjector(Projector):
 
 # -- value conversions shared by the read models -------------------------------------------
 def storable(value: Any) -> Any:
-    """The value as PostgreSQL can store it: NUL characters (which text and JSONB cannot hold)
-    replaced by U+FFFD, and NaN or infinity inside JSON (which JSON cannot hold) as null, so an
-    event never becomes a dead letter for one character of a message."""
+    """The value as PostgreSQL can store it: NUL characters and lone surrogates (which text and
+    JSONB cannot hold) replaced by U+FFFD, and NaN or infinity inside JSON (which JSON cannot
+    hold) as null, so an event never becomes a dead letter for one character of a message."""
     if isinstance(value, str):
-        return value.replace("\x00", "\ufffd") if "\x00" in value else value
+        return storable_text(value)
     if isinstance(value, Jsonb):
         return Jsonb(_storable_json(value.obj))
     if isinstance(value, list):
@@ -73,7 +74,7 @@ def _storable_json(value: Any) -> Any:
     if isinstance(value, float) and not math.isfinite(value):
         return None  # JSON has no NaN or infinity
     if isinstance(value, str):
-        return value.replace("\x00", "\ufffd") if "\x00" in value else value
+        return storable_text(value)
     if isinstance(value, dict):
         return {_storable_json(k): _storable_json(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
