@@ -32,12 +32,19 @@ class ReadModelProjector(Projector):
     specs: ClassVar[tuple[MergeSpec, ...]]  # tables, written in this order
 
     def check(self, event: Event) -> None:
+        """Refuse events of other types, and events whose rows cannot be built (so one odd
+        event is a dead letter, not a worker restarting on the same batch forever)."""
         if not isinstance(event, self.accepts):
             raise ProjectionRejected(
                 "unexpected_event",
                 f"{event.event_type} does not belong to the {self.name} projection "
                 f"(it takes {', '.join(t.__name__ for t in self.accepts)})",
             )
+        try:
+            for _spec, _row in self.rows(event):
+                pass
+        except Exception as exc:
+            raise ProjectionRejected("unprojectable", f"{type(exc).__name__}: {exc}") from exc
 
     @abstractmethod
     def rows(self, event: Event) -> Iterable[Contribution]:

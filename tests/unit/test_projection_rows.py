@@ -159,3 +159,17 @@ def test_a_raw_report_is_stored_redacted_even_before_it_is_classified() -> None:
 def test_nul_and_lone_surrogates_become_replacement_characters() -> None:
     assert storable("a\x00b\ud800c") == "a\ufffdb\ufffdc"
     assert storable(Jsonb({"k\x00": ["\ud800", float("nan")]})).obj == {"k\ufffd": ["\ufffd", None]}
+
+
+def test_an_event_whose_rows_cannot_be_built_is_refused_not_raised() -> None:
+    class Broken(READ_MODELS["escalations"].__class__):  # type: ignore[misc]
+        def rows(self, event: Event) -> Any:
+            raise KeyError("a field this code did not expect")
+
+    event = next(
+        e for _, e in sample_events(SampleSpec(errors=400)) if e.event_type == "EscalationRaised"
+    )
+    with pytest.raises(ProjectionRejected) as refused:
+        Broken().check(event)
+    assert refused.value.reason_code == "unprojectable"
+    assert "KeyError" in refused.value.reason
