@@ -6,18 +6,24 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable
 from typing import Any
 
 import faust
 
 from errorstream.agents.app import app, gap_healer
-from errorstream.agents.cascades import WindowGroup, add_summary, on_summary
+from errorstream.agents.cascades import (
+    CascadeProgress,
+    WindowGroup,
+    add_summary,
+    evaluate_window,
+)
 from errorstream.agents.detection_agent import detection_config
 from errorstream.agents.stage import Emit, Origin, Stage
 from errorstream.agents.state_codecs import register_state, state_table
 from errorstream.config import settings
-from errorstream.schemas.models import Event, WindowSummarized, epoch_millis
+from errorstream.schemas.models import Event, WindowSummarized, epoch_millis, from_epoch_millis
 from errorstream.streams.topics import ERROR_DEADLETTER, topic_for
 
 STAGE = "cascades"
@@ -25,8 +31,25 @@ SUMMARIES = "window.summarized"
 KEEP_WINDOWS = 10
 
 _config = settings()
+PROGRESS = "progress"
+
+
+class _CascadeState:
+    """Codec adapter: the table holds window groups under "w:<start>" and one progress record
+    (each serialises itself; this tells them apart when reading them back)."""
+
+    def to_json(self) -> Any:  # pragma: no cover - values are WindowGroup/CascadeProgress
+        raise NotImplementedError
+
+    @staticmethod
+    def from_json(data: Any) -> Any:
+        if "e" in data and "c" in data:
+            return CascadeProgress.from_json(data)
+        return WindowGroup.from_json(data)
+
+
 windows_table = state_table(
-    app, "cascade_windows", register_state("errorstream_window_group", WindowGroup), 1
+    app, "cascade_windows", register_state("errorstream_cascade_state", _CascadeState), 1
 )
 
 _topics = {
@@ -36,18 +59,50 @@ _topics = {
 
 
 def handle(event: Event, _origin: Origin) -> Iterable[Emit]:
+    """Collect summaries; evaluate each window once every partition has closed it.
+
+    Evaluating only sealed windows, in window order, makes the result independent of the order
+    in which partitions' summaries arrive: a replay reports the same cascades.
+    """
     assert isinstance(event, WindowSummarized)
-    start = epoch_millis(event.window_start)
-    current = add_summary(windows_table.get(str(start)), event)
-    previous = windows_table.get(str(start - event.window_ms))
-    before = windows_table.get(str(start - 2 * event.window_ms))
-    out = on_summary(
-        current, previous, event, detection_config.rules, detection_config.policies, before
-    )
-    windows_table[str(start)] = current
-    horizon = start - KEEP_WINDOWS * event.window_ms
-    for key in [k for k in windows_table if int(k) < horizon]:
-        del windows_table[key]
+    if not event.partition_closed:
+        start = epoch_millis(event.window_start)
+        windows_table[f"w:{start}"] = add_summary(windows_table.get(f"w:{start}"), event)
+        return []
+    progress = windows_table.get(PROGRESS) or CascadeProgress()
+    boundary = epoch_millis(event.window_end)
+    partition = event.partition if event.partition is not None else 0
+    progress.closed[partition] = max(progress.closed.get(partition, boundary), boundary)
+    sealed = progress.sealed_until(_config.topic_partitions)
+    out: list[Event] = []
+    if sealed is not None:
+        window_ms = event.window_ms
+        starts = sorted(
+            int(key[2:])
+            for key in windows_table
+            if key.startswith("w:")
+            and int(key[2:]) + window_ms <= sealed
+            and (progress.evaluated_until is None or int(key[2:]) >= progress.evaluated_until)
+        )
+        for start in starts:
+            current = windows_table[f"w:{start}"]
+            out += evaluate_window(
+                current,
+                windows_table.get(f"w:{start - window_ms}"),
+                windows_table.get(f"w:{start - 2 * window_ms}"),
+                detection_config.rules,
+                detection_config.policies,
+                # cause and time come from the window itself, not from whichever partition's
+                # marker sealed it last: the report is the same however summaries interleave
+                str(uuid.uuid5(uuid.NAMESPACE_URL, f"errorstream:cascade-window:{start}")),
+                from_epoch_millis(start + window_ms),
+            )
+            windows_table[f"w:{start}"] = current
+        progress.evaluated_until = max(progress.evaluated_until or sealed, sealed)
+        horizon = sealed - KEEP_WINDOWS * window_ms
+        for key in [k for k in windows_table if k.startswith("w:") and int(k[2:]) < horizon]:
+            del windows_table[key]
+    windows_table[PROGRESS] = progress
     return [Emit(topic_for(e.event_type), e) for e in out]
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from errorstream.agents.alerting import EscalationPolicy, choose_policy
@@ -148,6 +149,28 @@ def find_cascade(windows: list[WindowGroup], rules: DetectionRules) -> CrossServ
     )
 
 
+@dataclass(slots=True)
+class CascadeProgress:
+    """How far every error.detected partition has summarised, and what has been evaluated."""
+
+    closed: dict[int, int] = field(default_factory=dict)  # partition → closed until (ms)
+    evaluated_until: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"c": {str(k): v for k, v in self.closed.items()}, "e": self.evaluated_until}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> CascadeProgress:
+        return cls({int(k): int(v) for k, v in data["c"].items()}, data.get("e"))
+
+    def sealed_until(self, partitions: int) -> int | None:
+        """Windows ending at or before this are complete on every partition."""
+        expected = max(partitions, max(self.closed, default=-1) + 1)
+        if any(p not in self.closed for p in range(expected)):
+            return None
+        return min(self.closed.values())
+
+
 def on_summary(
     current: WindowGroup,
     previous: WindowGroup | None,
@@ -156,7 +179,22 @@ def on_summary(
     policies: list[EscalationPolicy],
     before: WindowGroup | None = None,
 ) -> list[Event]:
-    """Events a new summary causes: a cascade report (once per window pair) and its escalation."""
+    """Evaluate a window as a summary for it arrives (tests; the agent seals windows first)."""
+    return evaluate_window(
+        current, previous, before, rules, policies, str(summary.event_id), summary.recorded_at
+    )
+
+
+def evaluate_window(
+    current: WindowGroup,
+    previous: WindowGroup | None,
+    before: WindowGroup | None,
+    rules: DetectionRules,
+    policies: list[EscalationPolicy],
+    cause: str,
+    recorded_at: datetime,
+) -> list[Event]:
+    """A cascade report (once per window pair) and its escalation, if the windows hold one."""
     if current.reported or (previous is not None and previous.reported):
         return []
     windows = [w for w in (before, previous, current) if w is not None]
@@ -170,11 +208,10 @@ def on_summary(
     confidence = round(
         min(0.95, 0.85 + 0.05 * (len(cascade.layers) - rules.patterns.cascade_min_layers)), 3
     )
-    cause = str(summary.event_id)
     pattern = PatternDetected(
         event_id=derived_id(pattern_id, "pattern.detected"),
         occurred_at=from_epoch_millis(cascade.last_ms),
-        recorded_at=summary.recorded_at,
+        recorded_at=recorded_at,
         source=SOURCE,
         correlation_id=str(pattern_id),
         causation_id=cause,

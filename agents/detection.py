@@ -39,6 +39,7 @@ from errorstream.agents.stacktraces import Frame, normalise_frame, parse_stack_t
 from errorstream.agents.templates import TemplateMiner
 from errorstream.agents.text_model import Prediction, TextModel
 from errorstream.agents.thresholds import DetectionRules, PolicyBook
+from errorstream.agents.windows import window_start
 from errorstream.schemas.enums import ErrorCategory, ErrorType, Layer, Severity
 from errorstream.schemas.models import (
     ErrorClassified,
@@ -56,6 +57,8 @@ from errorstream.schemas.models import (
 )
 from errorstream.streams.redaction import Redactor
 from errorstream.streams.sanitize import ReportLimits, sanitize_report
+
+MARKER_SOURCE = "errorstream"
 
 
 @dataclass(slots=True)
@@ -78,6 +81,33 @@ class ServiceState:
         )
 
 
+@dataclass(slots=True)
+class PartitionProgress:
+    """Event-time progress of one error.detected partition.
+
+    `high_ms` is the latest event time seen (the watermark trails it by the allowed lateness);
+    `closed_until` is the end of the last summary window closed for *every* service of the
+    partition (and announced with a progress marker); `open_services` have summary windows
+    still open.
+    """
+
+    high_ms: int
+    closed_until: int | None = None
+    open_services: set[str] = field(default_factory=set)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"h": self.high_ms, "c": self.closed_until, "o": sorted(self.open_services)}
+
+    @classmethod
+    def from_json(cls, data: Any) -> PartitionProgress:
+        if isinstance(data, int):  # the first layout: the high-water mark alone
+            return cls(data)
+        return cls(int(data["h"]), data.get("c"), set(data.get("o") or ()))
+
+    def copy(self) -> PartitionProgress:
+        return PartitionProgress(self.high_ms, self.closed_until, set(self.open_services))
+
+
 class DetectionStore(Protocol):
     """Where detection state lives; the worker backs it with Faust tables."""
 
@@ -89,9 +119,9 @@ class DetectionStore(Protocol):
 
     def put_service(self, service: str, state: ServiceState) -> None: ...
 
-    def watermark(self, partition: int) -> int | None: ...
+    def progress(self, partition: int) -> PartitionProgress | None: ...
 
-    def put_watermark(self, partition: int, max_event_ms: int) -> None: ...
+    def put_progress(self, partition: int, progress: PartitionProgress) -> None: ...
 
 
 class MemoryStore:
@@ -100,7 +130,7 @@ class MemoryStore:
     def __init__(self) -> None:
         self.groups: dict[str, GroupState] = {}
         self.services: dict[str, ServiceState] = {}
-        self.watermarks: dict[int, int] = {}
+        self.partitions: dict[int, PartitionProgress] = {}
 
     def group(self, group_id: str) -> GroupState | None:
         return self.groups.get(group_id)
@@ -114,11 +144,11 @@ class MemoryStore:
     def put_service(self, service: str, state: ServiceState) -> None:
         self.services[service] = state
 
-    def watermark(self, partition: int) -> int | None:
-        return self.watermarks.get(partition)
+    def progress(self, partition: int) -> PartitionProgress | None:
+        return self.partitions.get(partition)
 
-    def put_watermark(self, partition: int, max_event_ms: int) -> None:
-        self.watermarks[partition] = max_event_ms
+    def put_progress(self, partition: int, progress: PartitionProgress) -> None:
+        self.partitions[partition] = progress
 
 
 @dataclass(frozen=True, slots=True)
@@ -285,36 +315,49 @@ class Detector:
         self.on_template_change = on_template_change
         self.late_events = 0
         self.duplicates = 0
-        self._high: dict[int, int] = {}
+        self._partitions: dict[int, PartitionProgress] = {}
+        self._dirty: set[int] = set()
         self._classifications: OrderedDict[
             tuple[str, Severity | None, Layer, int], Classification
         ] = OrderedDict()
         self.classification_cache_size = 50_000
 
-    # -- watermark --------------------------------------------------------------------------
+    # -- watermark and partition progress ---------------------------------------------------
+    def _progress(self, partition: int) -> PartitionProgress | None:
+        found = self._partitions.get(partition)
+        if found is None:
+            found = self.store.progress(partition)
+            if found is not None:
+                found = found.copy()
+                self._partitions[partition] = found
+        return found
+
     def high_water(self, partition: int) -> int | None:
-        """The latest event time seen on a partition (memory first, then the store)."""
-        high = self._high.get(partition)
-        if high is None:
-            high = self.store.watermark(partition)
-            if high is not None:
-                self._high[partition] = high
-        return high
+        """The latest event time seen on a partition."""
+        progress = self._progress(partition)
+        return None if progress is None else progress.high_ms
 
     def watermark(self, partition: int) -> int | None:
         """Event time below which an event on this partition is late."""
         high = self.high_water(partition)
         return None if high is None else high - self.config.rules.allowed_lateness_ms
 
-    def _advance(self, partition: int, at_ms: int) -> None:
-        high = self.high_water(partition)
-        if high is not None and at_ms <= high:
-            return
-        self._high[partition] = at_ms
-        # Persisted once per bucket: enough to restore lateness after a restart.
-        bucket = self.config.rules.bucket_ms
-        if high is None or at_ms // bucket != high // bucket:
-            self.store.put_watermark(partition, at_ms)
+    def _advance(self, partition: int, at_ms: int) -> PartitionProgress:
+        progress = self._progress(partition)
+        if progress is None:
+            progress = self._partitions[partition] = PartitionProgress(at_ms)
+            self._dirty.add(partition)
+        elif at_ms > progress.high_ms:
+            bucket = self.config.rules.bucket_ms
+            if at_ms // bucket != progress.high_ms // bucket:
+                self._dirty.add(partition)  # persisted once per bucket: enough after a restart
+            progress.high_ms = at_ms
+        return progress
+
+    def _persist_progress(self, partition: int) -> None:
+        if partition in self._dirty:
+            self._dirty.discard(partition)
+            self.store.put_progress(partition, self._partitions[partition].copy())
 
     # -- one error --------------------------------------------------------------------------
     def on_error(self, event: ErrorDetected, position: Position) -> Outcome:
@@ -381,10 +424,16 @@ class Detector:
         if late:
             self.late_events += 1
         else:
+            progress = self._advance(position.partition, at_ms)
             events += self._observe(state, event, classified, update, at_ms, position)
+            if state.windows.summaries and service not in progress.open_services:
+                progress.open_services.add(service)
+                self._dirty.add(position.partition)
         state.applied[position.stream] = position.offset
         self.store.put_service(service, state)
-        self._advance(position.partition, at_ms)
+        if not late:
+            events += self._close_partition(position.partition, service, state, event)
+        self._persist_progress(position.partition)
         return Outcome(classified, events, late, duplicate=False)
 
     def _classify(
@@ -523,32 +572,59 @@ class Detector:
             out += alerting.escalate_pattern(
                 state.alerts, pattern, ctx, rules, self.config.policies
             )
-        out += self._summaries(state, high - rules.allowed_lateness_ms, source, cause, recorded_ms)
         return out
 
-    def _summaries(
-        self,
-        state: ServiceState,
-        watermark_ms: int,
-        source: EventSource,
-        cause: str,
-        recorded_ms: int,
+    def _close_partition(
+        self, partition: int, service: str, state: ServiceState, event: ErrorDetected
     ) -> list[Event]:
+        """Close the summary windows the partition's watermark has passed, for every service.
+
+        Every service's summaries of a window are emitted before the partition's progress
+        marker for it, so the cascade agent knows when a window is complete everywhere.
+        """
         rules = self.config.rules
+        progress = self._progress(partition)
+        assert progress is not None
+        watermark = progress.high_ms - rules.allowed_lateness_ms
+        boundary = window_start(watermark, rules.summary_window_ms)
+        if progress.closed_until is not None and boundary <= progress.closed_until:
+            return []
+        out: list[Event] = []
+        recorded_ms = epoch_millis(event.recorded_at)
+        cause = str(derived_id(event.event_id, "classified"))
+        for name in sorted(progress.open_services):
+            owner = state if name == service else self.store.service(name)
+            if owner is None:
+                progress.open_services.discard(name)
+                continue
+            out += self.summaries(owner, watermark, partition, cause, recorded_ms)
+            if not owner.windows.summaries:
+                progress.open_services.discard(name)
+            if name != service:
+                self.store.put_service(name, owner)
+        out.append(self.progress_marker(partition, boundary, cause, recorded_ms))
+        progress.closed_until = boundary
+        self._dirty.add(partition)
+        return out
+
+    def summaries(
+        self, state: ServiceState, watermark_ms: int, partition: int, cause: str, recorded_ms: int
+    ) -> list[Event]:
+        """WindowSummarized for the service's windows the watermark has passed (removed)."""
+        rules = self.config.rules
+        service = state.windows.service
         out: list[Event] = []
         for start, summary in patterns.closed_summaries(state.windows, watermark_ms, rules):
-            window_id = uuid.uuid5(
-                uuid.NAMESPACE_URL, f"errorstream:window:{state.windows.service}:{start}"
-            )
+            window_id = uuid.uuid5(uuid.NAMESPACE_URL, f"errorstream:window:{service}:{start}")
             out.append(
                 WindowSummarized(
                     event_id=derived_id(window_id, "window.summarized"),
                     occurred_at=from_epoch_millis(start + rules.summary_window_ms),
                     recorded_at=from_epoch_millis(recorded_ms),
-                    source=source,
+                    source=EventSource(service=service),
                     correlation_id=str(window_id),
                     causation_id=cause,
-                    service=state.windows.service,
+                    service=service,
                     window_start=from_epoch_millis(start),
                     window_end=from_epoch_millis(start + rules.summary_window_ms),
                     window_ms=rules.summary_window_ms,
@@ -558,9 +634,34 @@ class Detector:
                     sample_error_ids_by_layer={k: tuple(v) for k, v in summary["s"].items()},
                     new_groups=summary["n"],
                     severity_score=summary["x"],
+                    partition=partition,
                 )
             )
         return out
+
+    def progress_marker(
+        self, partition: int, boundary_ms: int, cause: str, recorded_ms: int
+    ) -> WindowSummarized:
+        """'Every service of this partition has summarised its windows up to `boundary_ms`.'"""
+        window = self.config.rules.summary_window_ms
+        marker_id = uuid.uuid5(
+            uuid.NAMESPACE_URL, f"errorstream:partition-closed:{partition}:{boundary_ms}"
+        )
+        return WindowSummarized(
+            event_id=derived_id(marker_id, "window.summarized"),
+            occurred_at=from_epoch_millis(boundary_ms),
+            recorded_at=from_epoch_millis(recorded_ms),
+            source=EventSource(service=MARKER_SOURCE),
+            correlation_id=str(marker_id),
+            causation_id=cause,
+            service="",
+            window_start=from_epoch_millis(boundary_ms - window),
+            window_end=from_epoch_millis(boundary_ms),
+            window_ms=window,
+            error_count=0,
+            partition=partition,
+            partition_closed=True,
+        )
 
     # -- operator feedback ------------------------------------------------------------------
     def on_feedback(self, event: FeedbackRecorded) -> list[Event]:
@@ -586,6 +687,35 @@ class Detector:
         return []
 
     # -- idle partitions --------------------------------------------------------------------
+    def sweep_partition(self, partition: int, watermark_ms: int, recorded_ms: int) -> list[Event]:
+        """Close a quiet partition's summary windows up to `watermark_ms` (wall-clock driven).
+
+        Used for partitions without traffic, so the cascade agent is never held up by them;
+        state is updated in memory only and persisted with the partition's next event.
+        """
+        rules = self.config.rules
+        progress = self._progress(partition)
+        if progress is None:
+            progress = self._partitions[partition] = PartitionProgress(
+                watermark_ms + rules.allowed_lateness_ms
+            )
+        boundary = window_start(watermark_ms, rules.summary_window_ms)
+        if progress.closed_until is not None and boundary <= progress.closed_until:
+            return []
+        cause = f"sweep:{partition}:{boundary}"
+        out: list[Event] = []
+        for name in sorted(progress.open_services):
+            owner = self.store.service(name)
+            if owner is None:
+                progress.open_services.discard(name)
+                continue
+            out += self.summaries(owner, watermark_ms, partition, cause, recorded_ms)
+            if not owner.windows.summaries:
+                progress.open_services.discard(name)
+        out.append(self.progress_marker(partition, boundary, cause, recorded_ms))
+        progress.closed_until = boundary
+        return out
+
     def sweep(self, service: str, watermark_ms: int) -> list[Event]:
         """Alerts of a quiet service that the watermark has cleared (state is not written)."""
         state = self.store.service(service)

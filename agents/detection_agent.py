@@ -24,6 +24,7 @@ from errorstream.agents.app import app, gap_healer
 from errorstream.agents.detection import (
     DetectionConfig,
     Detector,
+    PartitionProgress,
     Position,
     ServiceState,
 )
@@ -95,18 +96,6 @@ class _ClusterState:
         return cls(_Cluster.from_json(data))
 
 
-class _Watermark:
-    def __init__(self, value: int) -> None:
-        self.value = value
-
-    def to_json(self) -> Any:
-        return self.value
-
-    @classmethod
-    def from_json(cls, data: Any) -> _Watermark:
-        return cls(int(data))
-
-
 groups_table = state_table(
     app, "groups", register_state("errorstream_group", GroupState), _partitions
 )
@@ -114,7 +103,7 @@ services_table = state_table(
     app, "services", register_state("errorstream_service", ServiceState), _partitions
 )
 watermarks_table = state_table(
-    app, "watermarks", register_state("errorstream_watermark", _Watermark), _partitions
+    app, "watermarks", register_state("errorstream_partition", PartitionProgress), _partitions
 )
 templates_table = state_table(
     app, "templates", register_state("errorstream_cluster", _ClusterState), _partitions
@@ -136,12 +125,11 @@ class TableStore:
     def put_service(self, service: str, state: ServiceState) -> None:
         services_table[service] = state
 
-    def watermark(self, partition: int) -> int | None:
-        found = watermarks_table.get(str(partition))
-        return None if found is None else int(found.value)
+    def progress(self, partition: int) -> PartitionProgress | None:
+        return watermarks_table.get(str(partition))  # type: ignore[no-any-return]
 
-    def put_watermark(self, partition: int, max_event_ms: int) -> None:
-        watermarks_table[str(partition)] = _Watermark(max_event_ms)
+    def put_progress(self, partition: int, progress: PartitionProgress) -> None:
+        watermarks_table[str(partition)] = progress
 
 
 _topics = {
@@ -242,22 +230,33 @@ async def _start_config_reader() -> None:
 
 @app.timer(interval=5.0)  # type: ignore[untyped-decorator]
 async def _sweep_idle_partitions() -> None:
-    """Resolve alerts of partitions that went quiet, by wall-clock time past their watermark."""
+    """Quiet partitions advance on wall-clock time: their alerts resolve, their summary windows
+    close (so cross-service cascades are never held up by them)."""
     rules = detection_config.rules
     now = time.monotonic()
-    for partition, (last_seen, services) in list(_activity.items()):
+    now_ms = int(time.time() * 1000)
+    detected = _config.topic(ERROR_DETECTED)
+    assigned = {tp.partition for tp in app.consumer.assignment() if tp.topic == detected}
+    for partition in sorted(assigned):
+        last_seen, services = _activity.get(partition, (_started, set()))
         idle = now - last_seen
         if idle < rules.idle_timeout_s:
             continue
         high = detector.high_water(partition)
-        if high is None:
-            continue
-        advanced = high + int(idle * 1000) - rules.allowed_lateness_ms
+        advanced = (
+            high + int(idle * 1000) - rules.allowed_lateness_ms
+            if high is not None
+            else now_ms - rules.allowed_lateness_ms
+        )
+        events: list[Event] = []
         for service in sorted(services):
-            for event in detector.sweep(service, advanced):
-                if str(event.event_id) in _swept:
-                    continue
-                _swept.add(str(event.event_id))
-                await _send(
-                    topic_for(event.event_type), event.partition_key, stage.codec.encode(event)
-                )
+            events += detector.sweep(service, advanced)
+        events += detector.sweep_partition(partition, advanced, now_ms)
+        for event in events:
+            if str(event.event_id) in _swept:
+                continue
+            _swept.add(str(event.event_id))
+            await _send(topic_for(event.event_type), event.partition_key, stage.codec.encode(event))
+
+
+_started = time.monotonic()

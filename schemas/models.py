@@ -327,6 +327,8 @@ class WindowSummarized(Event):
     sample_error_ids_by_layer: dict[str, tuple[str, ...]] = Field(default_factory=dict)
     new_groups: Int = 0
     severity_score: float = 0.0
+    partition: Int | None = None
+    partition_closed: bool = False
 
     @property
     def partition_key(self) -> bytes:

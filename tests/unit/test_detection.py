@@ -209,7 +209,7 @@ def test_restored_state_continues_like_the_original() -> None:
 
     restored.groups = {k: GroupState.from_json(v.to_json()) for k, v in store.groups.items()}
     restored.services = {k: ServiceState.from_json(v.to_json()) for k, v in store.services.items()}
-    restored.watermarks = dict(store.watermarks)
+    restored.partitions = {k: v.copy() for k, v in store.partitions.items()}
     second = Detector(restored, miner=detector.miner)
     rest: list[Event] = []
     for offset, event in enumerate(events[300:], start=300):
@@ -256,8 +256,19 @@ def test_escalation_follows_the_most_specific_policy() -> None:
 
 def test_window_summaries_close_behind_the_watermark() -> None:
     scenario = quiet_baseline(minutes=10)
-    summaries = of_type(run(scenario.events), WindowSummarized)
-    assert summaries
+    closed = of_type(run(scenario.events), WindowSummarized)
+    summaries = [s for s in closed if not s.partition_closed]  # type: ignore[attr-defined]
+    markers = [s for s in closed if s.partition_closed]  # type: ignore[attr-defined]
+    assert summaries and markers
+    # every window's summary comes before the partition's marker that closes it
+    for summary in summaries:
+        first_marker = next(
+            i
+            for i, m in enumerate(closed)
+            if m.partition_closed  # type: ignore[attr-defined]
+            and m.window_end >= summary.window_end
+        )  # type: ignore[attr-defined]
+        assert closed.index(summary) < first_marker
     starts = [s.window_start for s in summaries]  # type: ignore[attr-defined]
     assert starts == sorted(starts) and len(set(starts)) == len(starts)
     last_event = scenario.events[-1].occurred_at
