@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from confluent_kafka import KafkaError, Message, Producer
@@ -68,9 +68,16 @@ class EventPublisher:
         *,
         key: bytes | None = None,
         on_delivery: DeliveryCallback | None = None,
+        timestamp_ms: int | None = None,
+        headers: Sequence[tuple[str, bytes]] | None = None,
     ) -> None:
         self.publish_bytes(
-            topic, self.codec.encode(event), key=key or event.partition_key, on_delivery=on_delivery
+            topic,
+            self.codec.encode(event),
+            key=key or event.partition_key,
+            on_delivery=on_delivery,
+            timestamp_ms=timestamp_ms,
+            headers=headers,
         )
 
     def publish_bytes(
@@ -80,12 +87,21 @@ class EventPublisher:
         *,
         key: bytes | None,
         on_delivery: DeliveryCallback | None = None,
+        timestamp_ms: int | None = None,
+        headers: Sequence[tuple[str, bytes]] | None = None,
     ) -> None:
+        """`timestamp_ms` sets the record's CreateTime (default: now), as ingest does with
+        each record's event time; `headers` travel beside the value."""
         callback = on_delivery or self._record_failure
+        extra: dict[str, Any] = {}
+        if timestamp_ms is not None:
+            extra["timestamp"] = timestamp_ms
+        if headers:
+            extra["headers"] = list(headers)
         while True:
             try:
                 self.producer.produce(
-                    self.settings.topic(topic), value=value, key=key, on_delivery=callback
+                    self.settings.topic(topic), value=value, key=key, on_delivery=callback, **extra
                 )
                 break
             except BufferError:

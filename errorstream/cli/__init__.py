@@ -29,6 +29,10 @@ COMMANDS: tuple[str, ...] = (
     "demo",
     "mine_templates",
     "schemas",
+    "ingest",
+    "tail",
+    "classify",
+    "redact",
 )
 
 
