@@ -449,3 +449,11 @@ def test_status_writes_file_sd_targets_by_role() -> None:
         {"targets": ["127.0.0.1:9467"], "labels": {"role": "projector"}},
         {"targets": ["127.0.0.1:9466", "127.0.0.1:9468"], "labels": {"role": "worker"}},
     ]
+
+
+def test_the_readme_documents_every_metric() -> None:
+    readme = (ROOT / "README.md").read_text()
+    missing = [doc.name for doc in DOCUMENTED if f"`{doc.name}`" not in readme]
+    assert not missing, (
+        f"README.md lacks {missing} (python -m errorstream.metrics prints the table)"
+    )
