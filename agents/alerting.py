@@ -13,7 +13,8 @@ recipients) happen when
 - `critical_pattern`: a cascade or degradation pattern with confidence above 0.8 starts;
 - `alert_unresolved`: a firing alert outlives the policy's next level (`after_ms`), which
   escalates it one level up.
-Each (reason, key) escalates once per level until it clears; repeats wait `escalation_repeat_ms`.
+Each (reason, key) escalates once per level while it keeps happening; it pages again only after
+it has been quiet for `escalation_repeat_ms`.
 """
 
 from __future__ import annotations
@@ -332,8 +333,9 @@ def _escalate(
     key = f"{reason}:{slot}"
     episode = alerts.escalations.get(key)
     if episode is not None:
-        current, at_ms, _last = episode
-        if level <= current and ctx.at_ms - at_ms < rules.escalation_repeat_ms:
+        current, _at_ms, last = episode
+        # An ongoing episode pages once per level; it pages again only after going quiet.
+        if level <= current and ctx.at_ms - last < rules.escalation_repeat_ms:
             episode[2] = ctx.at_ms
             return []
     alerts.escalations[key] = [level, ctx.at_ms, ctx.at_ms]

@@ -91,14 +91,16 @@ class GapHealer:
                             if error.code() == KafkaError._PARTITION_EOF:
                                 idle = 20
                             continue
-                        if message.offset() >= end:
+                        offset = message.offset()
+                        assert offset is not None  # set on every record
+                        if offset >= end:
                             return records
                         _kind, millis = message.timestamp()
                         records.append(
                             SkippedRecord(
                                 topic,
                                 partition,
-                                message.offset(),
+                                offset,
                                 message.key(),
                                 message.value(),
                                 millis if millis > 0 else None,

@@ -147,7 +147,7 @@ class GlobalConfig:
                     error = message.error()
                     if error is not None:
                         if error.code() == KafkaError._PARTITION_EOF:
-                            at_end.add((message.topic(), message.partition()))
+                            at_end.add((str(message.topic()), int(message.partition() or 0)))
                             if len(at_end) >= len(assignment):
                                 self.caught_up.set()
                         continue

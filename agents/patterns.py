@@ -4,7 +4,9 @@
 - **cascade**: within `cascade_window_ms`, errors climb the layers — infrastructure, then core,
   then service, then api — reaching at least `cascade_min_layers` layers in that order
   (across services this is the cascade agent's job, from window summaries);
-- **burst**: `burst_count` errors of one layer within `burst_window_ms`;
+- **burst**: `burst_count` errors of one layer within `burst_window_ms`, and at least
+  `burst_baseline_factor` times what the layer's rate over the preceding window predicts (a
+  steadily noisy layer is not bursting);
 - **degradation**: the last `degradation_window_ms` hold more than `degradation_ratio` times the
   errors of the window before (which must not be empty, and must have been observed: the
   service has been seen for two windows), and at least `degradation_min_errors`;
@@ -13,8 +15,8 @@
   long: when a service first appears, every group is new).
 
 Each pattern is an *episode*: it is reported once, when it starts, with the errors that make it
-(its members), its window and a confidence; it ends after `quiet_ms` without its cause, and a new
-episode can start after that. Episode ids derive from (service, pattern, start), so a replay
+(its members), its window and a confidence; it ends after `quiet_ms` without its cause (for
+recurring: without the group), and a new episode can start after that. Episode ids derive from (service, pattern, start), so a replay
 reports identical patterns.
 """
 
@@ -227,9 +229,14 @@ def detect(state: ServiceWindows, error: ObservedError, rules: DetectionRules) -
     at = error.at_ms
     findings: list[Finding] = []
 
-    def consider(key: str, holds: bool, make: Any) -> None:
-        episode, _ = _episode(state, key, at, p.quiet_ms)
+    def consider(
+        key: str, holds: bool, make: Any, *, sustained: bool = False, quiet: int | None = None
+    ) -> None:
+        """Start an episode when `holds`; a sustained episode lives on while its cause recurs."""
+        episode, _ = _episode(state, key, at, p.quiet_ms if quiet is None else quiet)
         if not holds:
+            if sustained and episode is not None:
+                episode.last_ms = max(episode.last_ms, at)
             return
         if episode is not None:
             episode.last_ms = max(episode.last_ms, at)
@@ -256,6 +263,8 @@ def detect(state: ServiceWindows, error: ObservedError, rules: DetectionRules) -
             Severity.MEDIUM,
             f"{len(same)} of the last {len(last)} errors of {state.service} are one group",
         ),
+        sustained=True,  # one report while the group keeps recurring, not one per flicker
+        quiet=p.recurring_quiet_ms,
     )
 
     # cascade within the service: lower layers failed first, climbing to this error's layer
@@ -296,9 +305,14 @@ def detect(state: ServiceWindows, error: ObservedError, rules: DetectionRules) -
     # burst: many errors of this layer in a short window
     ring = state.layer_ring(error.layer, max(p.burst_count * 2, rules.max_member_ids))
     recent = [e for e in ring.entries if at - p.burst_window_ms <= e[0] <= at]
+    # A burst stands out from the layer's own recent rate: a steadily noisy layer is not bursting.
+    counts = state.layer_counts(error.layer)
+    span = p.degradation_window_ms
+    baseline = counts.total(at - p.burst_window_ms - span + 1, at - p.burst_window_ms + 1)
+    expected = baseline * p.burst_window_ms / span
     consider(
         f"burst:{error.layer.value}",
-        len(recent) >= p.burst_count,
+        len(recent) >= max(p.burst_count, p.burst_baseline_factor * expected),
         lambda: Finding(
             PatternType.BURST,
             f"burst:{error.layer.value}",
@@ -346,6 +360,7 @@ def detect(state: ServiceWindows, error: ObservedError, rules: DetectionRules) -
             f"{state.service}: {now_total:.0f} errors in the last {w // 60000} min against "
             f"{before_total:.0f} before",
         ),
+        quiet=w,  # a degradation is over once the rate has stopped rising for a whole window
     )
 
     # new-group spike, against an established baseline (at a service's start every group is new)
@@ -369,7 +384,7 @@ def detect(state: ServiceWindows, error: ObservedError, rules: DetectionRules) -
             f"{p.new_group_window_ms // 60000} min",
         ),
     )
-    _forget_quiet_episodes(state, at, p.quiet_ms)
+    _forget_quiet_episodes(state, at, max(p.quiet_ms, p.recurring_quiet_ms, w))
     return findings
 
 

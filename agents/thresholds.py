@@ -95,6 +95,9 @@ class PatternRules(Frozen):
     cascade_window_ms: int = Field(default=300_000, ge=1000)
     burst_count: int = Field(default=5, ge=2, description="errors of one layer …")
     burst_window_ms: int = Field(default=60_000, ge=1000, description="… within this long")
+    burst_baseline_factor: float = Field(
+        default=3.0, ge=0, description="… and this many times the layer's usual rate (0: off)"
+    )
     degradation_window_ms: int = Field(default=300_000, ge=10_000)
     degradation_ratio: float = Field(default=1.5, gt=1.0)
     degradation_min_errors: int = Field(default=6, ge=1, description="in the recent window")
@@ -102,6 +105,9 @@ class PatternRules(Frozen):
     new_group_window_ms: int = Field(default=300_000, ge=1000)
     quiet_ms: int = Field(
         default=120_000, ge=0, description="an episode ends after this long without its cause"
+    )
+    recurring_quiet_ms: int = Field(
+        default=30 * 60_000, ge=0, description="a recurring group's episode: without the group"
     )
 
 

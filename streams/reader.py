@@ -67,10 +67,12 @@ def read_records(
                     raise RuntimeError(f"reading {name}: {error}")
                 last = time.monotonic()
                 _kind, millis = message.timestamp()
+                partition, offset = message.partition(), message.offset()
+                assert partition is not None and offset is not None  # set on every record
                 yield Record(
                     name,
-                    message.partition(),
-                    message.offset(),
+                    partition,
+                    offset,
                     message.key(),
                     message.value(),
                     millis if millis > 0 else None,
