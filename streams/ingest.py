@@ -408,11 +408,13 @@ def error_record(
 def _error_record(
     record: Mapping[str, Any], line: int, defaults: RecordDefaults, now: datetime
 ) -> ErrorRecord:
-    message = record.get("message")
-    if message is None or (isinstance(message, str) and not message.strip()):
-        raise _Invalid("missing_message", "the record has no message")
     message = _text(record, "message")
-    assert message is not None
+    if message is None or not message.strip():
+        # As the SDK does for an exception without text (``MemoryError()``): its type's name.
+        named = _text(record, "exception_type")
+        if not named or not named.strip():
+            raise _Invalid("missing_message", "the record has no message (nor exception_type)")
+        message = message if message else named.strip().rsplit(".", 1)[-1]
 
     occurred_at = None
     raw_time = record.get("occurred_at", record.get("timestamp"))

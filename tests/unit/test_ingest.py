@@ -240,6 +240,13 @@ def test_bad_records_are_rejected_with_a_reason_and_their_line(
     assert found.reason
 
 
+def test_without_a_message_the_exception_type_names_the_error_as_the_sdk_does() -> None:
+    found = record({"exception_type": "java.lang.StackOverflowError", "message": ""})
+    assert found.details.message == "StackOverflowError"
+    assert record({"exception_type": "MemoryError"}).details.message == "MemoryError"
+    assert rejected({"message": "", "exception_type": " "}).reason_code == "missing_message"
+
+
 def test_a_record_needs_a_service_to_become_an_event_and_defaults_supply_one() -> None:
     found = record({"message": "m"})
     made = ingest_event(found, recorded_at=NOW)

@@ -138,7 +138,7 @@ MALFORMED: list[tuple[bytes, str | None]] = [
         None,
     ),
     (b'{"id": "m-02", "service": "ledger", "message": "unterminated', "invalid_json"),
-    (b'{"id": "m-03", "service": "ledger", "exception_type": "ValueError"}', "missing_message"),
+    (b'{"id": "m-03", "service": "ledger", "error_code": "E1"}', "missing_message"),
     (
         b'{"id": "m-04", "service": "ledger", "message": "x", "occurred_at": "yesterday"}',
         "bad_timestamp",
