@@ -306,13 +306,16 @@ def detect(state: ServiceWindows, error: ObservedError, rules: DetectionRules) -
     ring = state.layer_ring(error.layer, max(p.burst_count * 2, rules.max_member_ids))
     recent = [e for e in ring.entries if at - p.burst_window_ms <= e[0] <= at]
     # A burst stands out from the layer's own recent rate: a steadily noisy layer is not bursting.
-    counts = state.layer_counts(error.layer)
-    span = p.degradation_window_ms
-    baseline = counts.total(at - p.burst_window_ms - span + 1, at - p.burst_window_ms + 1)
-    expected = baseline * p.burst_window_ms / span
+    bursting = len(recent) >= p.burst_count
+    if bursting and p.burst_baseline_factor > 0:  # only then is the baseline worth its sum
+        span = p.degradation_window_ms
+        baseline = state.layer_counts(error.layer).total(
+            at - p.burst_window_ms - span + 1, at - p.burst_window_ms + 1
+        )
+        bursting = len(recent) >= p.burst_baseline_factor * baseline * p.burst_window_ms / span
     consider(
         f"burst:{error.layer.value}",
-        len(recent) >= max(p.burst_count, p.burst_baseline_factor * expected),
+        bursting,
         lambda: Finding(
             PatternType.BURST,
             f"burst:{error.layer.value}",

@@ -315,3 +315,12 @@ def test_arbitrary_timing_never_breaks_detection(offsets: list[int], layer: Laye
     assert all(p.confidence <= 1 for p in of_type(out, PatternDetected))  # type: ignore[attr-defined]
     assert T0  # scenarios share one epoch
     assert uuid.UUID(str(classified[0].event_id))  # type: ignore[attr-defined]
+
+
+def test_classified_events_built_without_validation_are_valid() -> None:
+    """The hot path builds ErrorClassified with model_construct; validating it changes nothing."""
+    codec = AvroCodec()
+    classified = of_type(run(generate(WorkloadSpec(seed=23, errors=300))), ErrorClassified)
+    for event in classified:
+        assert ErrorClassified.model_validate(event.model_dump()) == event
+        assert codec.decode(codec.encode(event)) == event
