@@ -428,6 +428,10 @@ class Rebuild:
             self._indexes(conn)
             marks = watermarks(self.settings, self.projector.topics)  # what came meanwhile
             self._wait(conn, marks, thread, failure)
+            # As far as the live projector, too, so the swap rarely moves offsets back under it
+            # (when it does, the live projector re-seeks: see runtime.py).
+            live = {p: (0, offset) for p, offset in self._live_offsets(conn).items()}
+            self._wait(conn, live, thread, failure, report=False)
         finally:
             worker.stop()
             thread.join(60)
@@ -435,17 +439,28 @@ class Rebuild:
             raise ReplayError(f"the rebuild's projector failed: {failure[0]!r}") from failure[0]
         return consumed(marks, self._stored(conn))
 
+    def _live_offsets(self, conn: psycopg.Connection[Any]) -> dict[Partition, int]:
+        rows = conn.execute(
+            sql.SQL("SELECT topic, partition, next_offset FROM {} WHERE projection = %s").format(
+                _ident(LIVE_SCHEMA, "projection_offsets")
+            ),
+            (self.name,),
+        ).fetchall()
+        return {(topic, partition): offset for topic, partition, offset in rows}
+
     def _wait(
         self,
         conn: psycopg.Connection[Any],
         marks: dict[Partition, tuple[int, int]],
         thread: threading.Thread,
         failure: list[BaseException],
+        *,
+        report: bool = True,
     ) -> None:
         total = sum(max(0, high - low) for low, high in marks.values())
         while True:
             stored = self._stored(conn)
-            if self.on_progress is not None:
+            if report and self.on_progress is not None:
                 self.on_progress(consumed(marks, stored), total)
             if reached(marks, stored):
                 return

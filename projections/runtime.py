@@ -13,7 +13,11 @@ Commit order, per batch (this is what makes every event take effect exactly once
    consumer started from, so a consumer that lost its partitions in a rebalance (a zombie)
    cannot commit over the new owner;
 4. Kafka's own committed offsets are never used: on assignment the consumer seeks to the
-   offsets stored in PostgreSQL (or the beginning).
+   offsets stored in PostgreSQL (or the beginning);
+5. every `VERIFY_POSITIONS_EVERY` seconds a worker checks the stored offsets are still the ones
+   it wrote. A rebuild (projections/replay.py) swaps in new tables with its own offsets; the
+   worker's next commit is fenced by them, and this check re-seeks it even where no message
+   arrives to commit.
 """
 
 from __future__ import annotations
@@ -45,6 +49,10 @@ log = logging.getLogger(__name__)
 # Errors that mean "the database refuses these rows" (SQLSTATE classes 22 and 23), as opposed
 # to errors of the moment (deadlocks, lost connections) or of the code.
 ROW_REFUSALS = (psycopg.errors.DataError, psycopg.errors.IntegrityError)
+
+
+# Seconds between checks that the stored offsets are still the ones this worker wrote.
+VERIFY_POSITIONS_EVERY = 2.0
 
 
 class ProjectionRejected(ErrorStreamError):
@@ -152,6 +160,7 @@ class ProjectionWorker:
         )
         topics = [self.settings.topic(t) for t in self.projector.topics]
         consumer.subscribe(topics, on_assign=self._on_assign, on_revoke=self._on_revoke)
+        verified = time.monotonic()
         try:
             while not self._stop.is_set():
                 messages = consumer.consume(
@@ -159,6 +168,9 @@ class ProjectionWorker:
                 )
                 if messages:
                     self._process(consumer, messages)
+                if time.monotonic() - verified >= VERIFY_POSITIONS_EVERY:
+                    self._verify_positions(consumer)
+                    verified = time.monotonic()
         finally:
             consumer.close()
             self._publisher.flush(10)
@@ -205,6 +217,19 @@ class ProjectionWorker:
             tp.offset = position if position is not None else OFFSET_BEGINNING
             consumer.seek(tp)
 
+    def _verify_positions(self, consumer: Consumer) -> None:
+        """Stored offsets that differ from ours were moved by someone else — a rebuild swapped in
+        behind us: re-seek now, not only when a commit is fenced, because a partition with no
+        new messages would never commit and its events after the rebuilt offset would be
+        missing from the new tables."""
+        if not self._positions:
+            return
+        partitions = [TopicPartition(t, p) for t, p in self._positions]
+        stored = self._stored_positions(partitions)
+        if any(stored.get(key) != position for key, position in self._positions.items()):
+            log.warning("%s: stored offsets moved under us; re-seeking", self.projector.name)
+            self._reseek(consumer)
+
     # -- one batch --------------------------------------------------------------------------
     def _process(self, consumer: Consumer, messages: list[Message]) -> None:
         started = time.perf_counter()
@@ -217,12 +242,15 @@ class ProjectionWorker:
                 if error.code() != KafkaError._PARTITION_EOF:
                     log.warning("%s: consumer error %s", self.projector.name, error)
                 continue
-            topic, partition, offset = message.topic(), message.partition(), message.offset()
+            topic, partition, offset = _position(message)
             if (topic, partition) not in self._positions:
                 continue  # revoked while the batch was in flight
             ends[(topic, partition)] = offset + 1
             try:
-                event = self.codec.decode(message.value())
+                value = message.value()
+                if value is None:  # a compacted topic's tombstone
+                    raise DecodeError("not_bytes", "a message without a value carries no event")
+                event = self.codec.decode(value)
                 self.projector.check(event)
             except (DecodeError, ProjectionRejected) as exc:
                 letters.append(self._letter(message, exc.reason_code, exc.reason))
@@ -322,13 +350,14 @@ class ProjectionWorker:
 
     def _letter(self, message: Message, reason_code: str, reason: str) -> DeadLettered:
         _kind, millis = message.timestamp()
+        topic, partition, offset = _position(message)
         return dead_letter(
             stage=f"projection:{self.projector.name}",
             reason_code=reason_code,
             reason=reason,
-            topic=message.topic(),
-            partition=message.partition(),
-            offset=message.offset(),
+            topic=topic,
+            partition=partition,
+            offset=offset,
             key=message.key(),
             value=message.value(),
             timestamp=datetime.fromtimestamp(millis / 1000, UTC) if millis > 0 else None,
@@ -342,6 +371,13 @@ class ProjectionWorker:
             self._publisher.publish(ERROR_DEADLETTER, letter, key=letter.original_key)
         if self._publisher.flush(30) != 0 or self._publisher.take_failures():
             raise ErrorStreamError("dead letters were not delivered; the batch will be retried")
+
+
+def _position(message: Message) -> tuple[str, int, int]:
+    """Where a consumed message is (a message without an error always has all three)."""
+    topic, partition, offset = message.topic(), message.partition(), message.offset()
+    assert topic is not None and partition is not None and offset is not None
+    return topic, partition, offset
 
 
 class ProjectionHost:

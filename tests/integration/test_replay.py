@@ -195,15 +195,19 @@ def test_the_live_projector_is_fenced_by_the_swap_and_carries_on(
         wait_projected(fresh, ["alerts", "error_groups"])
         SwapAfterTheLiveMovesOn(fresh, AlertsProjector(), waves[1]).run()
         SwapAfterTheLiveMovesOn(fresh, ErrorGroupsProjector(), waves[2]).run()
+        # No new message arrives to be fenced on: the live projectors notice the moved offsets
+        # on their own, go back, and re-apply what the new tables lack.
+        wait_projected(fresh, ["alerts", "error_groups"])
+        idle, idle_reference = table_checksums(fresh), reference_checksums(servers, fresh)
         publish(fresh, waves[3])
         wait_projected(fresh, ["alerts", "error_groups"])
     finally:
         host.stop()
     assert not host.failures
-    assert caplog.text.count("offsets moved under us; re-seeking") >= 2  # both were fenced
-    live = table_checksums(fresh)
-    reference = reference_checksums(servers, fresh)
+    assert caplog.text.count("offsets moved under us; re-seeking") >= 2  # both were moved back
+    live, reference = table_checksums(fresh), reference_checksums(servers, fresh)
     for table in ("alerts", "alert_notifications", "error_groups", "error_group_regressions"):
+        assert idle[table] == idle_reference[table], table
         assert live[table] == reference[table], table
 
 
