@@ -23,6 +23,7 @@ deterministic id and carries its cause's timestamps, so a replay yields identica
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
@@ -40,7 +41,14 @@ from errorstream.agents.templates import TemplateMiner
 from errorstream.agents.text_model import Prediction, TextModel
 from errorstream.agents.thresholds import DetectionRules, PolicyBook
 from errorstream.agents.windows import window_start
-from errorstream.schemas.enums import ErrorCategory, ErrorType, Layer, Severity
+from errorstream.schemas.enums import (
+    DeploymentStatus,
+    ErrorCategory,
+    ErrorType,
+    Layer,
+    ModelType,
+    Severity,
+)
 from errorstream.schemas.models import (
     ErrorClassified,
     ErrorDetails,
@@ -49,6 +57,7 @@ from errorstream.schemas.models import (
     EventSource,
     Evidence,
     FeedbackRecorded,
+    ModelUpdated,
     StackFrame,
     WindowSummarized,
     derived_id,
@@ -59,6 +68,7 @@ from errorstream.streams.redaction import Redactor
 from errorstream.streams.sanitize import ReportLimits, sanitize_report
 
 MARKER_SOURCE = "errorstream"
+CLASSIFIER_MODEL_ID = "classifier-text"
 
 
 @dataclass(slots=True)
@@ -269,6 +279,36 @@ def facts_of(event: ErrorDetected, details: ErrorDetails, frames: Sequence[Frame
     )
 
 
+def exemplar_of(facts: ErrorFacts, classification: Classification) -> dict[str, Any]:
+    """The part of a group's first error the text model learns from, as plain JSON."""
+    return {
+        "message": facts.message[:2000],
+        "exception_type": facts.exception_type,
+        "error_code": facts.error_code,
+        "frames": list(facts.frames[-10:]),
+        "service": facts.service,
+        "layer": facts.reported_layer.value if facts.reported_layer else None,
+        "tags": list(facts.tags),
+        "source_topic": facts.source_topic,
+        "category": classification.category.value,
+        "type": classification.type.value,
+    }
+
+
+def facts_from_exemplar(exemplar: dict[str, Any]) -> ErrorFacts:
+    layer = exemplar.get("layer")
+    return ErrorFacts(
+        message=exemplar.get("message", ""),
+        exception_type=exemplar.get("exception_type"),
+        error_code=exemplar.get("error_code"),
+        frames=tuple(exemplar.get("frames") or ()),
+        service=exemplar.get("service", ""),
+        reported_layer=Layer(layer) if layer else None,
+        tags=tuple(exemplar.get("tags") or ()),
+        source_topic=exemplar.get("source_topic"),
+    )
+
+
 def _apply_corrections(
     classification: Classification, group: GroupState
 ) -> tuple[Classification, tuple[Evidence, ...]]:
@@ -315,6 +355,8 @@ class Detector:
         self.on_template_change = on_template_change
         self.late_events = 0
         self.duplicates = 0
+        self.learned = 0
+        self.already_right = 0
         self._partitions: dict[int, PartitionProgress] = {}
         self._dirty: set[int] = set()
         self._classifications: OrderedDict[
@@ -413,6 +455,8 @@ class Detector:
                 min_occurrences_for_analysis=rules.min_occurrences_for_analysis,
             )
         classification = self._classify(event, details, frames, group)
+        if not group.exemplar:
+            group.exemplar = exemplar_of(facts_of(event, details, frames), classification)
         classification, corrected = _apply_corrections(classification, group)
         self.store.put_group(group)
 
@@ -665,7 +709,8 @@ class Detector:
 
     # -- operator feedback ------------------------------------------------------------------
     def on_feedback(self, event: FeedbackRecorded) -> list[Event]:
-        """A classification correction for a group: it wins from the next error on."""
+        """An operator's correction of a group: it wins for that group from its next error on,
+        and the text model learns it (published as ModelUpdated, which every worker loads)."""
         if not event.group_id:
             return []
         corrected = {
@@ -684,7 +729,44 @@ class Detector:
         if group is None:
             return []
         self.store.put_group(groups.apply_correction(group, corrected))
-        return []
+        if not ("category" in corrected or "type" in corrected) or not group.exemplar:
+            return []
+        return [self._learn(group, event)]
+
+    def _learn(self, group: GroupState, feedback: FeedbackRecorded) -> Event:
+        facts = facts_from_exemplar(group.exemplar)
+        category = ErrorCategory(group.corrected.get("category", group.exemplar["category"]))
+        error_type = ErrorType(group.corrected.get("type", group.exemplar["type"]))
+        model = self.config.model if self.config.model is not None else TextModel()
+        before = model.predict(facts)
+        self.learned += 1
+        if before is not None and before.category is category and before.type is error_type:
+            self.already_right += 1
+        model.learn(facts, category, error_type)
+        self.config.model = model
+        snapshot = model.snapshot()
+        return ModelUpdated(
+            event_id=derived_id(feedback.event_id, "model.updated"),
+            occurred_at=feedback.occurred_at,
+            recorded_at=feedback.recorded_at,
+            source=EventSource(service=group.service),
+            correlation_id=str(feedback.feedback_id),
+            causation_id=str(feedback.event_id),
+            model_id=CLASSIFIER_MODEL_ID,
+            model_type=ModelType.CLASSIFICATION,
+            version=model.version,
+            description="category/type text model, learned from operator corrections",
+            # prequential: how often the model already knew what the operator said
+            accuracy=round(self.already_right / self.learned, 6),
+            metrics={"corrections": float(self.learned)},
+            training_data_size=model.examples,
+            features=("masked message tokens", "exception type", "error code", "source topic"),
+            improvements=(f"learned {category.value}/{error_type.value} for {group.group_id}",),
+            deployment_status=DeploymentStatus.DEPLOYED,
+            snapshot=snapshot,
+            snapshot_sha256=hashlib.sha256(snapshot).hexdigest(),
+            seed=0,
+        )
 
     # -- idle partitions --------------------------------------------------------------------
     def sweep_partition(self, partition: int, watermark_ms: int, recorded_ms: int) -> list[Event]:

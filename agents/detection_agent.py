@@ -183,7 +183,10 @@ detector = Detector(TableStore(), detection_config, on_template_change=miner_sta
 def _configure(snapshot: ConfigSnapshot) -> None:
     detection_config.book = PolicyBook(detection_config.rules, snapshot.overrides.values())
     detection_config.policies = list(snapshot.policies.values())
-    detection_config.model = snapshot.model
+    current = detection_config.model
+    # This worker may have learned a newer version itself than the reader has seen yet.
+    if snapshot.model is not None and (current is None or snapshot.model_version > current.version):
+        detection_config.model = snapshot.model
 
 
 global_config = GlobalConfig(_config, on_change=_configure)

@@ -324,3 +324,64 @@ def test_classified_events_built_without_validation_are_valid() -> None:
     for event in classified:
         assert ErrorClassified.model_validate(event.model_dump()) == event
         assert codec.decode(codec.encode(event)) == event
+
+
+def _feedback(group_id: str, service: str, category: str, error_type: str, n: int) -> object:
+    from errorstream.schemas.enums import ErrorCategory, ErrorType, FeedbackSource, FeedbackType
+    from errorstream.schemas.models import EventSource, FeedbackRecorded
+
+    return FeedbackRecorded(
+        event_id=uuid.uuid5(uuid.NAMESPACE_URL, f"feedback:{group_id}:{n}"),
+        occurred_at=T0,
+        source=EventSource(service=service),
+        feedback_id=uuid.uuid5(uuid.NAMESPACE_URL, f"feedback-id:{group_id}:{n}"),
+        group_id=group_id,
+        feedback_type=FeedbackType.FALSE_POSITIVE,
+        feedback_source=FeedbackSource.HUMAN,
+        corrected_category=ErrorCategory(category),
+        corrected_type=ErrorType(error_type),
+    )
+
+
+def test_an_operator_correction_wins_and_teaches_the_model() -> None:
+    from errorstream.schemas.enums import ErrorCategory, ErrorType
+    from errorstream.schemas.models import ModelUpdated
+
+    detector = Detector(MemoryStore())
+    families = [  # made-up error families the rules cannot know
+        ("quux", "Frobnicator quux overflow in {} widgets", "agent", "resource_exhaustion"),
+        ("zorb", "Zorbulator misaligned flux capacitor {}", "data", "validation"),
+        ("plim", "Plimbus wibble count {} exceeded", "agent", "resource_exhaustion"),
+        ("grex", "Grexel torque profile {} unreadable", "data", "validation"),
+        ("vump", "Vumper handshake {} collapsed", "agent", "resource_exhaustion"),
+        ("snar", "Snarfle ledger {} drifted", "data", "validation"),
+    ]
+    updates = []
+    offset = 0
+    for i, (name, message, category, error_type) in enumerate(families):
+        scenario = Scenario(name, f"svc-{name}")
+        event = scenario.error(timedelta(minutes=i), layer=Layer.SERVICE, message=message.format(i))
+        outcome = detector.on_error(event, Position("error.detected", 0, offset))
+        offset += 1
+        group_id = outcome.classified.group_id
+        updates += detector.on_feedback(
+            _feedback(group_id, scenario.service, category, error_type, i)  # type: ignore[arg-type]
+        )
+        # the corrected group is classified as the operator said from now on
+        again = scenario.error(
+            timedelta(minutes=i, seconds=30), layer=Layer.SERVICE, message=message.format(i + 100)
+        )
+        after = detector.on_error(again, Position("error.detected", 0, offset)).classified
+        offset += 1
+        assert after.group_id == group_id
+        assert (after.category, after.type) == (ErrorCategory(category), ErrorType(error_type))
+        assert any(e.rule_id == "feedback" for e in after.evidence)
+    assert [u.version for u in updates] == list(range(1, len(families) + 1))  # type: ignore[attr-defined]
+    assert all(isinstance(u, ModelUpdated) and u.snapshot for u in updates)
+    # a new group of a learned family is classified by the model (consulted once per group)
+    unseen = Scenario("new", "svc-new").error(
+        timedelta(hours=1), layer=Layer.SERVICE, message="Zorbulator misaligned flux capacitor 77"
+    )
+    verdict = detector.on_error(unseen, Position("error.detected", 0, offset)).classified
+    assert (verdict.category, verdict.type) == (ErrorCategory.DATA, ErrorType.VALIDATION)
+    assert any(e.rule_id == "model" for e in verdict.evidence)
