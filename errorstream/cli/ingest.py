@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import IO, Final
 
-from confluent_kafka import Consumer, KafkaError, Message, TopicPartition
+from confluent_kafka import Consumer, KafkaError, KafkaException, Message, TopicPartition
 
 from errorstream.config import Settings, settings
 from errorstream.schemas.enums import Layer
@@ -166,15 +166,36 @@ class IngestLedger:
     def _cover(self, since_ms: int) -> None:
         if self._since_ms is not None and since_ms >= self._since_ms:
             return
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                ranges = self._ranges(since_ms)
+                break
+            except KafkaException as exc:  # a topic just created has no leader yet, say
+                error = exc.args[0] if exc.args else None
+                retriable = isinstance(error, KafkaError) and (
+                    error.retriable() or error.code() == KafkaError.NOT_LEADER_FOR_PARTITION
+                )
+                if not retriable or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.5)
+        self._since_ms = since_ms
+        if ranges:
+            self._read(self._consumer_once(), ranges)
+
+    def _ranges(self, since_ms: int) -> dict[int, tuple[int, int]]:
+        """Per partition, the offsets still to read: from `since_ms` up to what was read."""
         consumer = self._consumer_once()
-        partitions = sorted(
-            consumer.list_topics(self.topic, timeout=10).topics[self.topic].partitions
-        )
+        topics = consumer.list_topics(self.topic, timeout=10).topics
+        partitions = sorted(topics[self.topic].partitions)
         found = consumer.offsets_for_times(
             [TopicPartition(self.topic, p, since_ms) for p in partitions], timeout=30
         )
         ranges: dict[int, tuple[int, int]] = {}
+        lows: dict[int, int] = {}
         for tp in found:
+            if tp.error is not None:
+                raise KafkaException(tp.error)
             _low, high = consumer.get_watermark_offsets(
                 TopicPartition(self.topic, tp.partition), timeout=10, cached=False
             )
@@ -182,10 +203,9 @@ class IngestLedger:
             end = self._low.get(tp.partition, high)
             if start < end:
                 ranges[tp.partition] = (start, end)
-            self._low[tp.partition] = min(start, end)
-        self._since_ms = since_ms
-        if ranges:
-            self._read(consumer, ranges)
+            lows[tp.partition] = min(start, end)
+        self._low.update(lows)  # only once every partition answered
+        return ranges
 
     def _read(self, consumer: Consumer, ranges: dict[int, tuple[int, int]]) -> None:
         consumer.assign([TopicPartition(self.topic, p, start) for p, (start, _) in ranges.items()])
@@ -199,13 +219,15 @@ class IngestLedger:
                         continue
                     raise RuntimeError(f"reading {self.topic}: {error}")
                 partition, offset = message.partition(), message.offset()
-                end = open_.get(partition)
-                if end is None or offset is None or offset >= end:
+                end = open_.get(partition) if partition is not None else None
+                if partition is None or end is None or offset is None or offset >= end:
                     continue
                 self.read_records += 1
-                for name, value in message.headers() or ():
-                    if name == header and value:
-                        self.ids.add(bytes(value))
+                headers = message.headers() or []
+                pairs = headers.items() if isinstance(headers, dict) else headers
+                for name, value in pairs:
+                    if name == header and isinstance(value, bytes):
+                        self.ids.add(value)
                 if offset + 1 >= end:
                     del open_[partition]
         consumer.unassign()
@@ -268,13 +290,14 @@ class Progress:
         self.shown_at = 0.0
         self.visible = False
 
-    def update(self, tally: Tally, position: int | None, *, force: bool = False) -> None:
+    def update(self, tally: Tally, stream: IO[bytes], *, force: bool = False) -> None:
         if not self.enabled:
             return
         now = time.monotonic()
         if not force and now - self.shown_at < 0.2:
             return
         self.shown_at = now
+        position = _position(stream) if self.total else None
         elapsed = max(now - self.started, 1e-6)
         rate = tally.published / elapsed
         text = f"{tally.published:,} published  {rate:,.0f}/s"
@@ -395,8 +418,8 @@ def ingest(
                 tally.truncated += 1
                 say(progress, f"line {made.line}: truncated {', '.join(made.truncated)}")
             pacer.wait(publisher)
-            progress.update(tally, _position(stream))
-        progress.update(tally, _position(stream), force=True)
+            progress.update(tally, stream)
+        progress.update(tally, stream, force=True)
         left = publisher.flush(60)
         if left:
             tally.failed["not_delivered_in_60s"] += left
