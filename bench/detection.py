@@ -37,6 +37,7 @@ from harness import (
     produce_all,
     span_rate,
     start,
+    wait_caught_up,
     wait_for_records,
     wait_ready,
 )
@@ -199,7 +200,8 @@ def run(base: Settings, quick: bool = False) -> dict[str, Any]:
             worker = start(det_env, "worker")
             result["detection"] = throughput(det_env, worker, count)
             log(f"detection: worker {result['detection']['events_per_s']:,.0f}/s")
-            wait_ready(worker)  # caught up: lag under its bound
+            wait_ready(worker)
+            wait_caught_up(worker)  # every agent, window summaries for the cascade agent too
             maximum = result["detection"]["events_per_s"]
             result["ratio"] = maximum / result["passthrough"]["events_per_s"]
             result["detection"]["rss_bytes"] = worker.memory()[0]
@@ -221,6 +223,8 @@ def run(base: Settings, quick: bool = False) -> dict[str, Any]:
                     sent[key] += len(occurred)
                     log(f"detection: {label} waiting for {sent[key]} outputs")
                     wait_for_records(env, ERROR_CLASSIFIED, sent[key], 600, child.check)
+                    if label == "detection":
+                        wait_caught_up(child)
                     if label == "detection":
                         phase[label] = detection_latency(env, occurred, since_ms, len(occurred))
                     else:

@@ -180,6 +180,28 @@ def wait_ready(child: Child, timeout: float = 180.0) -> None:
     raise TimeoutError(f"{child.log.name} not ready in {timeout}s:\n{child.output()[-3000:]}")
 
 
+def wait_caught_up(child: Child, timeout: float = 1800.0, settle: float = 3.0) -> None:
+    """Until every agent of a worker has read to the end of its inputs (lag 0 twice, `settle`
+    seconds apart): derived events (window summaries for the cascade agent, ...) included."""
+    deadline = time.monotonic() + timeout
+    zero_since: float | None = None
+    while time.monotonic() < deadline:
+        child.check()
+        try:
+            samples = child.scrape()
+        except OSError:
+            samples = None
+        if samples is not None and samples.has("errorstream_consumer_lag_messages"):
+            if samples.total("errorstream_consumer_lag_messages") == 0:
+                zero_since = zero_since or time.monotonic()
+                if time.monotonic() - zero_since >= settle:
+                    return
+            else:
+                zero_since = None
+        time.sleep(1.0)
+    raise TimeoutError(f"{child.log.name} still behind after {timeout}s")
+
+
 def wait_for_text(child: Child, text: str, timeout: float = 180.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

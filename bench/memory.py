@@ -32,6 +32,7 @@ from harness import (
     paced,
     produce_all,
     start,
+    wait_caught_up,
     wait_for_records,
     wait_ready,
 )
@@ -162,6 +163,7 @@ def run(base: Settings, quick: bool = False, rate: float = 100.0) -> dict[str, A
         try:
             wait_for_records(settings, ERROR_CLASSIFIED, result["backlog"], 3600, worker.check)
             wait_ready(worker, 600)
+            wait_caught_up(worker)
             rss = worker.memory()[0]
             result["state"] = state_size(settings, result["backlog"])
             result["rss_after_backlog_bytes"] = rss

@@ -133,7 +133,7 @@ def rows(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
                 (
                     f"projection: {name} ({figures['messages']:,} events)",
                     f"{_n(figures['events_per_s'])} rows written/s",
-                    f"plain COPY of its {figures['copy']['rows']:,} rows: "
+                    f"plain COPY of {figures['copy']['rows']:,} of its rows: "
                     f"{_n(figures['copy']['rows_per_s'])} rows/s",
                     _x(figures["ratio"]),
                 )
@@ -145,7 +145,7 @@ def rows(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
                     f"replay: rebuild errors from {replay['events']:,} events",
                     f"{_n(replay['events_per_s'])} events/s, rebuilt in "
                     f"{replay['rebuild_seconds']:,.0f} s",
-                    f"plain COPY of the {replay['copy']['rows']:,} rebuilt rows: "
+                    f"plain COPY of {replay['copy']['rows']:,} rebuilt rows: "
                     f"{_n(replay['copy']['rows_per_s'])} rows/s",
                     _x(replay["ratio"]),
                 )
