@@ -283,7 +283,8 @@ def test_a_file_of_malformed_lines_publishes_every_good_line_and_reports_every_b
     assert again.returncode == 1
     assert summary_counts(again.stderr)["already"] == len(good)
     assert {
-        int(m.group(1)) for m in re.finditer(r"^line (\d+): [a-z0-9_]+: ", again.stderr, re.MULTILINE)
+        int(m.group(1))
+        for m in re.finditer(r"^line (\d+): [a-z0-9_]+: ", again.stderr, re.MULTILINE)
     } == set(bad)
 
 
