@@ -199,6 +199,33 @@ KINDS: tuple[ErrorKind, ...] = (
         None,
         (("ml.recommender.serve", "predict", "ml/recommender/serve.py"),),
     ),
+    # The layers a database outage climbs through (used by the cascade incidents).
+    ErrorKind(
+        "repository-unavailable",
+        Layer.CORE,
+        "order repository unavailable: no database connection for {s}s",
+        "RepositoryUnavailable",
+        None,
+        (("app.orders.repository", "save_order", "app/orders/repository.py"),),
+        Severity.HIGH,
+    ),
+    ErrorKind(
+        "dependency-unavailable",
+        Layer.SERVICE,
+        "orders service unavailable: 503 from http://orders.internal/v1/orders/{id}",
+        "httpx.HTTPStatusError",
+        "503",
+        (("app.payments.orders_client", "confirm", "app/payments/orders_client.py"),),
+    ),
+    ErrorKind(
+        "edge-503",
+        Layer.API,
+        "POST /checkout returned 503 Service Unavailable to client {client}",
+        "HTTPException",
+        "503",
+        (("app.api.checkout", "submit", "app/api/checkout.py"),),
+        Severity.HIGH,
+    ),
 )
 
 SERVICES: dict[str, tuple[str, ...]] = {
@@ -225,6 +252,7 @@ class WorkloadSpec:
     duration: timedelta = timedelta(hours=1)
     services: int = len(SERVICES)
     bursts: int = 2
+    burst_size: int = 12  # errors in each burst, within 30 s
     cascades: int = 1
     degradations: int = 1
     malformed: int = 0  # counted separately: raw garbage, not events
@@ -339,7 +367,7 @@ def generate(spec: WorkloadSpec) -> Iterator[ErrorDetected]:
     rng.shuffle(pairs)
     weights = [1.0 / (rank + 1) ** 1.2 for rank in range(len(pairs))]
     cumulative = list(accumulate(weights))  # what choices() would sum on every call
-    incident_budget = spec.bursts * 12 + spec.cascades * 8 + spec.degradations * 30
+    incident_budget = spec.bursts * spec.burst_size + spec.cascades * 8 + spec.degradations * 30
     background = max(0, spec.errors - min(incident_budget, spec.errors // 2))
     seconds = spec.duration.total_seconds()
     timeline: list[tuple[datetime, str, ErrorKind]] = []
@@ -357,18 +385,19 @@ def generate(spec: WorkloadSpec) -> Iterator[ErrorDetected]:
             break
         service, kind_name = rng.choice(pairs)
         at = spec.start + timedelta(seconds=seconds * (burst + 1) / (spec.bursts + 2))
-        for i in range(min(12, remaining)):
-            timeline.append((at + timedelta(seconds=i * 2.5), service, by_name[kind_name]))
-        remaining -= min(12, remaining)
+        size = min(spec.burst_size, remaining)
+        for i in range(size):
+            timeline.append((at + timedelta(seconds=i * 30 / size), service, by_name[kind_name]))
+        remaining -= size
     for cascade in range(spec.cascades):
         if remaining <= 0:
             break
         at = spec.start + timedelta(seconds=seconds * (cascade + 0.5) / (spec.cascades + 1))
-        chain = (
+        chain = (  # a database outage climbing infrastructure → core → service → api
             ("inventory", "db-connection"),
-            ("orders", "db-timeout"),
-            ("payments", "upstream-503"),
-            ("checkout-api", "upstream-503"),
+            ("orders", "repository-unavailable"),
+            ("payments", "dependency-unavailable"),
+            ("checkout-api", "edge-503"),
         )
         for step in range(min(8, remaining)):
             service, kind_name = chain[min(step // 2, 3)]

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Sequence
 import sys
 import time
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 import psycopg
@@ -61,7 +61,8 @@ def handle(args: argparse.Namespace) -> int:
     if landed < len(ids):
         _say(f"only {landed}/{len(ids)} errors were classified in time; see `errorstream logs`")
         return 1
-    _show(config.dsn, ids)
+    _settle(config.dsn, spec.start)
+    _show(config.dsn, ids, spec.start)
     worker = infra.background(config, "worker")
     _say(
         "\n== where to look next\n"
@@ -97,7 +98,25 @@ def _wait(config: Settings, ids: Sequence[object], timeout: float) -> int:
     return landed
 
 
-def _show(dsn: str, ids: Sequence[object]) -> None:
+def _settle(dsn: str, since: datetime, timeout: float = 30.0) -> None:
+    """Patterns and alerts are projected a little after the errors: wait until they stop growing."""
+    deadline = time.monotonic() + timeout
+    last = -1
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        while time.monotonic() < deadline:
+            row = conn.execute(
+                "SELECT (SELECT count(*) FROM error_patterns WHERE window_end >= %s)"
+                " + (SELECT count(*) FROM alerts WHERE starts_at >= %s)",
+                (since, since),
+            ).fetchone()
+            count = int(row[0]) if row else 0
+            if count == last and count > 0:
+                return
+            last = count
+            time.sleep(3)
+
+
+def _show(dsn: str, ids: Sequence[object], since: datetime) -> None:
     with psycopg.connect(dsn, autocommit=True) as conn:
         by_service = conn.execute(
             """SELECT source_service_id AS service, count(*) AS errors,
@@ -116,9 +135,25 @@ def _show(dsn: str, ids: Sequence[object]) -> None:
                FROM errors WHERE id = ANY(%s) GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 8""",
             (ids,),
         ).fetchall()
+        patterns = conn.execute(
+            """SELECT pattern_type, coalesce(service, array_to_string(services, ' → ')),
+                      occurrence_count, confidence, description
+               FROM error_patterns WHERE window_end >= %s
+               ORDER BY pattern_type = 'recurring', window_start LIMIT 12""",
+            (since,),
+        ).fetchall()
+        alerts = conn.execute(
+            """SELECT rule, key, severity, status, starts_at::time(0), summary
+               FROM alerts WHERE starts_at >= %s ORDER BY starts_at LIMIT 10""",
+            (since,),
+        ).fetchall()
     print("\nerrors by service")
     print(render(("service", "errors", "groups", "high+"), by_service))
     print("\nerrors by category and type")
     print(render(("category", "type", "errors"), by_category))
     print("\ntop error groups")
     print(render(("group", "service", "errors", "example"), top_groups))
+    print("\npatterns detected (bursts, cascades, degradations first)")
+    print(render(("pattern", "where", "errors", "confidence", "description"), patterns))
+    print("\nalerts")
+    print(render(("rule", "key", "severity", "status", "since", "summary"), alerts))
