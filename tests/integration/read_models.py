@@ -18,6 +18,7 @@ from errorstream.projections.replay import Partition, reached, watermarks
 from errorstream.projections.runtime import ProjectionHost
 from errorstream.schemas.models import Event
 from errorstream.streams.producer import EventPublisher
+from errorstream.streams.reader import Record, read_records
 
 from .conftest import Servers, _database_url
 
@@ -91,3 +92,20 @@ def reference_checksums(servers: Servers, settings: Settings) -> dict[str, Table
             host.stop()
         assert not host.failures, host.failures
         return table_checksums(reference)
+
+
+def records_now(settings: Settings, topic: str) -> list[Record]:
+    """Every record a topic holds now: read up to the high watermarks taken first (an idle
+    timeout alone can end a read early on a busy machine)."""
+    marks = watermarks(settings, [topic])
+    expected = sum(high - low for low, high in marks.values())
+    records: list[Record] = []
+    if expected == 0:
+        return records
+    for record in read_records(settings, topic, until_idle=30.0, timeout=120.0):
+        if record.offset < marks[(record.topic, record.partition)][1]:
+            records.append(record)
+        if len(records) == expected:
+            break
+    assert len(records) == expected, f"read {len(records)} of {expected} records of {topic}"
+    return records

@@ -29,11 +29,10 @@ from errorstream.schemas.catalogue import make_version
 from errorstream.schemas.models import AlertRaised, DeadLettered, PatternDetected
 from errorstream.schemas.serialization import SINGLE_OBJECT_MAGIC, AvroCodec, ConfluentCodec
 from errorstream.streams.producer import EventPublisher
-from errorstream.streams.reader import read_records
 from errorstream.streams.topics import ERROR_DEADLETTER
 
 from .conftest import PROJECTORS_READY, Process, Servers, isolated
-from .read_models import wait_projected
+from .read_models import records_now, wait_projected
 
 ALERTS = "alert.raised"
 # What a producer with its own idea of an AlertRaised might write: same name, other fields.
@@ -63,7 +62,7 @@ def good_alerts(seed: int) -> list[AlertRaised]:
 
 def letters(settings: Settings, codec: AvroCodec) -> list[DeadLettered]:
     out = []
-    for record in read_records(settings, ERROR_DEADLETTER, until_idle=2.0):
+    for record in records_now(settings, ERROR_DEADLETTER):
         assert record.value is not None
         letter = codec.decode(record.value)
         assert isinstance(letter, DeadLettered)
@@ -164,7 +163,7 @@ def test_an_incompatible_registered_schema_is_dead_lettered(registry_env: Settin
     assert alert_ids(settings) == {e.alert_id for e in before + after}
     (letter,) = [
         codec.decode(r.value)
-        for r in read_records(settings, ERROR_DEADLETTER, until_idle=2.0)
+        for r in records_now(settings, ERROR_DEADLETTER)
         if r.value is not None
     ]
     assert isinstance(letter, DeadLettered)

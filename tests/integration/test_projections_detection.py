@@ -26,12 +26,11 @@ from errorstream.schemas.models import (
     WindowSummarized,
 )
 from errorstream.schemas.serialization import AvroCodec
-from errorstream.streams.reader import read_records
 from errorstream.streams.topics import ERROR_DETECTED
 from errorstream.workload import WorkloadSpec, generate
 
 from .conftest import PROJECTORS_READY, WORKER_READY, Process
-from .read_models import publish, wait_projected
+from .read_models import publish, records_now, wait_projected
 
 
 def events_on(settings: Settings, *topics: str) -> list[Event]:
@@ -39,7 +38,7 @@ def events_on(settings: Settings, *topics: str) -> list[Event]:
     return [
         codec.decode(record.value)
         for topic in topics
-        for record in read_records(settings, topic, until_idle=1.5)
+        for record in records_now(settings, topic)
         if record.value is not None
     ]
 
