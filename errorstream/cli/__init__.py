@@ -33,6 +33,11 @@ COMMANDS: tuple[str, ...] = (
     "tail",
     "classify",
     "redact",
+    "errors",
+    "groups",
+    "alerts",
+    "corrections",
+    "report",
 )
 
 
