@@ -273,15 +273,20 @@ def collect(settings: Settings, topic: str, expected: int, timeout: float) -> li
 
 
 def wait_for_records(
-    settings: Settings, topic: str, expected: int, timeout: float, check: Callable[[], None]
+    settings: Settings,
+    topic: str,
+    expected: int,
+    timeout: float,
+    check: Callable[[], None],
+    every: float = 1.0,
 ) -> None:
-    """Until a topic holds `expected` messages (polling its end offsets)."""
+    """Until a topic holds `expected` messages (polling its end offsets every `every` s)."""
     deadline = time.monotonic() + timeout
     while (found := end_offsets(settings, topic)) < expected:
         if time.monotonic() > deadline:
             raise TimeoutError(f"{topic}: {found} of {expected} messages after {timeout}s")
         check()
-        time.sleep(1.0)
+        time.sleep(every)
 
 
 def span_rate(records: Sequence[Record]) -> tuple[float, float]:

@@ -161,7 +161,9 @@ def run(base: Settings, quick: bool = False, rate: float = 100.0) -> dict[str, A
         log(f"memory: a worker drains {result['backlog']:,} errors over {services:,} services")
         worker = start(settings, "worker")
         try:
-            wait_for_records(settings, ERROR_CLASSIFIED, result["backlog"], 3600, worker.check)
+            wait_for_records(
+                settings, ERROR_CLASSIFIED, result["backlog"], 7200, worker.check, every=10.0
+            )
             wait_ready(worker, 600)
             wait_caught_up(worker)
             rss = worker.memory()[0]
