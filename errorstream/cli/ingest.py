@@ -11,8 +11,11 @@ record, ingest reads back the ids already on error.detected (`IngestLedger`: the
 the records at or after the earliest event time it has to check, found with Kafka's
 offsets-for-times index, read once per run and only as far back as needed) and skips those.
 So ingesting a file twice publishes nothing the second time, and the agents, projections and
-every downstream topic see each record once. (Two ingests of one file *at the same time* can
-both publish a record; the ledger proves what was published, it does not lock.)
+every downstream topic see each record once — which matters: the detection agent skips
+offsets it applied, not event ids, so a re-published event would be counted into its group
+and windows a second time. (Two ingests of one file *at the same time* can both publish a
+record: the ledger proves what was published, it does not lock. Nor does it find a record
+re-ingested with an occurred_at moved more than an hour later than the first time.)
 """
 
 from __future__ import annotations
@@ -51,7 +54,8 @@ from errorstream.streams.topics import ERROR_DETECTED
 INGEST_HEADER: Final = "errorstream-ingest-id"
 
 EXAMPLES = """\
-input (JSON Lines; only "message" is required, unknown fields are kept in context.inbound):
+input (JSON Lines; "message" (or "exception_type") and a service (or --service) are
+required; "occurred_at" defaults to now; unknown fields are kept in context.inbound):
   {"id": "inc-17/1", "occurred_at": "2024-05-02T10:11:12Z", "service": "checkout",
    "layer": "api", "severity": "high", "message": "payment declined",
    "exception_type": "PaymentError", "stack_trace": "Traceback ...", "tags": ["eu"]}
