@@ -321,7 +321,7 @@ table { border-collapse: collapse; width: 100%; background: #fff; font-size: 13p
         box-shadow: 0 1px 2px #0002; }
 th, td { text-align: left; padding: 5px 8px; border-bottom: 1px solid #eceef2;
          vertical-align: top; }
-th { background: #eef1f5; font-weight: 600; }
+th { background: #eef1f5; font-weight: 600; white-space: nowrap; }
 td.n { text-align: right; font-variant-numeric: tabular-nums; }
 .none { color: #888; font-style: italic; }
 footer { color: #8a919c; margin-top: 32px; font-size: 12px; }
