@@ -11,6 +11,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from errorstream.cli import build_parser
+from errorstream.cli.errors import page_request
 from errorstream.projections.queries import (
     Filters,
     PageCursor,
@@ -161,3 +163,23 @@ def test_results_become_plain_json_values() -> None:
             "tags": ["a"],
         }
     ]
+
+
+def test_a_cursor_pins_the_window_the_first_page_was_read_in() -> None:
+    end = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)
+    cursor = PageCursor("groups top", (5, 4, "g"), until=end).encode()
+    args = build_parser().parse_args(
+        ["groups", "top", "--since", "1h", "--service", "checkout", "--cursor", cursor]
+    )
+    filters, after = page_request(args, "groups top")
+    assert (filters.since, filters.until) == (end - timedelta(hours=1), end)
+    assert filters.service == "checkout" and after is not None and after.key == (5, 4, "g")
+    first = build_parser().parse_args(["groups", "top", "--since", "15m"])
+    filters, after = page_request(first, "groups top")
+    assert after is None and filters.until is not None and filters.since is not None
+    assert filters.until - filters.since == timedelta(minutes=15)
+    unbounded = build_parser().parse_args(["errors", "list", "--severity", "high"])
+    filters, _ = page_request(unbounded, "errors")
+    assert (filters.since, filters.until, filters.severity) == (None, None, "high")
+    with pytest.raises(QueryError, match="pages 'groups top'"):
+        page_request(build_parser().parse_args(["alerts", "--cursor", cursor]), "alerts")
