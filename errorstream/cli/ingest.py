@@ -52,6 +52,7 @@ from errorstream.streams.redaction import DEFAULT_REDACTOR
 from errorstream.streams.topics import ERROR_DETECTED
 
 INGEST_HEADER: Final = "errorstream-ingest-id"
+SKEW_MS: Final = int(MAX_FUTURE.total_seconds() * 1000)  # record timestamps may run ahead
 
 EXAMPLES = """\
 input (JSON Lines; "message" (or "exception_type") and a service (or --service) are
@@ -152,12 +153,23 @@ class IngestLedger:
         self.ids: set[bytes] = set()
         self.read_records = 0
         self._since_ms: int | None = None
+        self._first_ms: int | None = None  # the first time covered from
+        self.reads = 0
         self._low: dict[int, int] = {}  # per partition, the first offset read
         self._consumer: Consumer | None = None
 
     def published(self, event_id: uuid.UUID, at_ms: int) -> bool:
-        self._cover(max(0, at_ms - int(MAX_FUTURE.total_seconds() * 1000)))
+        since = max(0, at_ms - SKEW_MS)
+        if self._since_ms is not None and since < self._since_ms:
+            # Further back: at least double what is covered, so a file out of time order
+            # costs a few reads, not one per new earliest record.
+            since = max(0, min(since, self._since_ms - max(SKEW_MS, self._span())))
+        self._cover(since)
         return event_id.bytes in self.ids
+
+    def _span(self) -> int:
+        assert self._since_ms is not None and self._first_ms is not None
+        return self._first_ms - self._since_ms
 
     def add(self, event_id: uuid.UUID) -> None:
         self.ids.add(event_id.bytes)
@@ -184,6 +196,9 @@ class IngestLedger:
                     raise
                 time.sleep(0.5)
         self._since_ms = since_ms
+        if self._first_ms is None:
+            self._first_ms = since_ms
+        self.reads += 1
         if ranges:
             self._read(self._consumer_once(), ranges)
 

@@ -218,6 +218,11 @@ def test_ingesting_the_same_file_again_publishes_nothing_and_adds_no_classified_
         "already": len(RECORDS),
         "rejected": 0,
     }
+    backwards = cli(
+        env, "ingest", "-", stdin="".join(reversed(SIX_HOURS.read_text().splitlines(True))).encode()
+    )
+    assert backwards.returncode == 0, backwards.stderr  # the ledger reads further back as needed
+    assert summary_counts(backwards.stderr)["already"] == len(RECORDS)
     time.sleep(5)  # were anything published, the worker would have classified it by now
     assert ours("error.detected") == detected_before
     classified = ours("error.classified")
