@@ -96,7 +96,7 @@ def analyst_login(settings: Settings) -> Iterator[str]:
     info = psycopg.conninfo.conninfo_to_dict(settings.dsn)
     info["user"] = name
     try:
-        yield psycopg.conninfo.make_conninfo(**info)
+        yield psycopg.conninfo.make_conninfo("", **info)
     finally:
         with psycopg.connect(settings.dsn, autocommit=True) as conn:
             conn.execute(

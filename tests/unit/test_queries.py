@@ -73,7 +73,7 @@ def test_absolute_times_are_utc_when_they_carry_no_offset() -> None:
     assert parse_instant("2026-11-26T09:00") == datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
     assert parse_instant("2026-11-26T09:00+01:00") == datetime(2026, 11, 26, 8, 0, tzinfo=UTC)
     since, until = resolve_window("2026-11-26T09:00", "2026-11-26T11:00Z", NOW)
-    assert (until - since) == timedelta(hours=2)
+    assert since is not None and (until - since) == timedelta(hours=2)
 
 
 @pytest.mark.parametrize(

@@ -17,7 +17,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from errorstream.projections import reports
-from errorstream.projections.queries import AlertSummary, PatternSummary, TopGroup
+from errorstream.projections.queries import AlertSummary, PatternSummary, QueryError, TopGroup
 from errorstream.projections.report_html import (
     PALETTE,
     SEVERITY_COLOURS,
@@ -119,7 +119,7 @@ def test_every_time_in_the_window_has_its_bucket(
 
 
 def test_too_many_buckets_are_refused() -> None:
-    with pytest.raises(reports.QueryError, match="too many"):
+    with pytest.raises(QueryError, match="too many"):
         bucket_starts(T0, T0 + timedelta(days=30), timedelta(minutes=1))
 
 
