@@ -182,7 +182,7 @@ class IngestLedger:
     def _cover(self, since_ms: int) -> None:
         if self._since_ms is not None and since_ms >= self._since_ms:
             return
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 30
         while True:
             try:
                 ranges = self._ranges(since_ms)
@@ -259,7 +259,7 @@ class IngestLedger:
                     "group.id": f"errorstream-ingest-{uuid.uuid4().hex[:8]}",
                     "enable.auto.commit": False,
                     "enable.partition.eof": False,
-                    "log_level": 3,
+                    "log_level": 2,  # an unreachable broker is one message at the end
                 }
             )
         return self._consumer
@@ -384,6 +384,9 @@ def handle(args: argparse.Namespace) -> int:
     except OSError as exc:
         print(f"errorstream ingest: {exc}", file=sys.stderr)
         return 2
+    except (KafkaException, RuntimeError) as exc:  # the broker, not the input
+        print(f"errorstream ingest: Kafka at {config.bootstrap_servers}: {exc}", file=sys.stderr)
+        return 1
     print(tally.summary("stdin" if args.file == "-" else args.file), file=sys.stderr)
     return 1 if tally.rejected or tally.failed else 0
 
@@ -401,7 +404,7 @@ def ingest(
     total = input_size(stream)
     show = progress_mode == "always" or (progress_mode == "auto" and sys.stderr.isatty())
     progress = Progress(show, total)
-    publisher = EventPublisher(config, None, **{"client.id": "errorstream-ingest"})
+    publisher = EventPublisher(config, None, **{"client.id": "errorstream-ingest", "log_level": 2})
     ledger = IngestLedger(config)
     pacer = Pacer(rate)
     limits = config.limits

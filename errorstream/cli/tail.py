@@ -20,6 +20,8 @@ from datetime import UTC, date, datetime
 from enum import Enum
 from typing import Any, Final
 
+from confluent_kafka import KafkaException
+
 from errorstream.config import settings
 from errorstream.schemas.models import (
     AlertRaised,
@@ -235,8 +237,8 @@ def handle(args: argparse.Namespace) -> int:
             else:
                 print(json_line(out), flush=True)
             count += 1
-    except RuntimeError as exc:
-        print(f"errorstream tail: {exc}", file=sys.stderr)
+    except (RuntimeError, KafkaException) as exc:
+        print(f"errorstream tail: Kafka at {config.bootstrap_servers}: {exc}", file=sys.stderr)
         return 1
     print(f"tail: {count:,} records from {config.topic(args.topic)}", file=sys.stderr)
     return 0
