@@ -61,6 +61,7 @@ CLASSIFIED_COLUMNS = (
     "regression",
     "late",
     "classified_at",
+    "evidence",
 )
 
 
@@ -112,6 +113,7 @@ def classified_row(event: ErrorClassified) -> tuple[Any, ...]:
         event.regression,
         event.late,
         event.recorded_at,
+        Jsonb([e.model_dump(mode="json") for e in event.evidence]),
     )
 
 
