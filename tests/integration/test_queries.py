@@ -426,6 +426,9 @@ def test_one_error_is_shown_with_what_it_belongs_to(loaded: Loaded) -> None:
     assert pattern_id in {p.pattern_id for p in detail.patterns}
     assert detail.classification.category is not None
     assert detail.classification.grouping_method is not None
+    # the classifier's evidence travels with the error: at least category and type are explained
+    explained = {e["field"] for e in detail.classification.evidence}
+    assert {"category", "type"} <= explained
     sampled = {
         r[0]
         for r in rows(
