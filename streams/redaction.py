@@ -600,7 +600,11 @@ def _find_ssn(text: str, lower: str) -> Iterator[tuple[int, int]]:
 
 # Runs of digit groups joined by single spaces or dashes; a card is some consecutive
 # groups of a run, so ``order 2024 4111 1111 1111 1111`` still gives up its card.
-_DIGIT_RUN = re.compile(r"(?<![0-9A-Za-z_.])[0-9]+(?:[ -][0-9]+)*(?![0-9A-Za-z_]|\.[0-9])")
+# Not after a word character, nor after a decimal point ("3.14…"); an ellipsis may precede a
+# card ("...4111111111111111", as reprlib cuts a long local).
+_DIGIT_RUN = re.compile(
+    r"(?<![0-9A-Za-z_])(?<![0-9A-Za-z_]\.)[0-9]+(?:[ -][0-9]+)*(?![0-9A-Za-z_]|\.[0-9])"
+)
 _DIGIT_GROUP = re.compile(r"[0-9]+")
 _DIGITS = "0123456789"
 
