@@ -29,6 +29,7 @@ from errorstream.streams.topics import ERROR_DEADLETTER, topic_for
 STAGE = "cascades"
 SUMMARIES = "window.summarized"
 KEEP_WINDOWS = 10
+QUIET = 4  # windows kept as context before a window pair (>= cascade_quiet_windows + 1)
 
 _config = settings()
 PROGRESS = "progress"
@@ -89,7 +90,7 @@ def handle(event: Event, _origin: Origin) -> Iterable[Emit]:
             out += evaluate_window(
                 current,
                 windows_table.get(f"w:{start - window_ms}"),
-                windows_table.get(f"w:{start - 2 * window_ms}"),
+                [windows_table.get(f"w:{start - k * window_ms}") for k in range(2, 2 + QUIET)],
                 detection_config.rules,
                 detection_config.policies,
                 # cause and time come from the window itself, not from whichever partition's

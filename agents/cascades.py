@@ -3,10 +3,12 @@
 Each service's detection publishes a `WindowSummarized` per closed one-minute window: errors per
 layer, when each layer first failed, a few sample error ids. They all meet on one partition of
 `window.summarized`. A cross-service cascade is a chain of failure *onsets* (a service and layer
-that starts failing: it did not fail in the window before) in a window or the one before it (so a
-cascade may straddle a boundary), climbing the layers — infrastructure, then core, then service,
-then api, gaps allowed — each strictly later than the one below, across at least two services,
-reaching at least `cascade_min_layers` layers within `cascade_window_ms`. Steady background
+that starts failing: it did not fail in the window before, and fails at least
+`cascade_min_onset_errors` times — a lone error is not a failure) in a window or the one before it
+(so a cascade may straddle a boundary), climbing the layers — infrastructure, then core, then
+service, then api, gaps allowed — each strictly later than the one below and within
+`cascade_step_ms` of it, across at least two services, reaching at least `cascade_min_layers`
+layers within `cascade_window_ms`. Steady background
 errors are not onsets, so they neither hide a cascade nor make one up. It is reported once, as a
 `PatternDetected` of type cascade with no single service, naming the services, layers and
 sample errors, and escalated by the matching escalation policy.
@@ -15,6 +17,7 @@ sample errors, and escalated by the matching escalation policy.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -76,22 +79,29 @@ class CrossServiceCascade:
     samples: tuple[str, ...]
 
 
-def _onsets(windows: list[WindowGroup]) -> list[tuple[int, int, str, Layer, list[str]]]:
+def _onsets(
+    windows: list[WindowGroup], min_errors: int, quiet_windows: int, factor: float
+) -> list[tuple[int, int, str, Layer, list[str]]]:
     """(time, rank, service, layer, samples) of failures that *start* in the last two windows.
 
-    A service and layer that already failed in the window before is background, not an onset:
-    steady noise elsewhere must neither hide a cascade nor make one up.
+    An onset fails at least `min_errors` times and at least `factor` times its own average
+    over the `quiet_windows` windows before: steady background noise is not an onset, so it
+    neither hides a cascade nor makes one up.
     """
     entries = []
     for index in range(max(0, len(windows) - 2), len(windows)):
         window = windows[index]
-        before = windows[index - 1] if index > 0 else None
+        earlier = windows[max(0, index - quiet_windows) : index]
         for service, summary in window.services.items():
             for layer_name, at_ms in summary["f"].items():
-                if before is not None and layer_name in before.services.get(service, {}).get(
-                    "f", {}
-                ):
-                    continue
+                count = summary["c"].get(layer_name, 0)
+                if count < min_errors:
+                    continue  # a lone error is not a service-layer failing
+                usual = sum(
+                    w.services.get(service, {}).get("c", {}).get(layer_name, 0) for w in earlier
+                ) / max(1, len(earlier))
+                if count < factor * usual:
+                    continue  # no rise above its own background: not an onset
                 layer = Layer(layer_name)
                 entries.append(
                     (
@@ -112,7 +122,13 @@ def find_cascade(windows: list[WindowGroup], rules: DetectionRules) -> CrossServ
     """
     best: dict[int, tuple[tuple[int, int, str, Layer, list[str]], ...]] = {}
     found: tuple[tuple[int, int, str, Layer, list[str]], ...] = ()
-    entries = _onsets(windows)
+    patterns = rules.patterns
+    entries = _onsets(
+        windows,
+        patterns.cascade_min_onset_errors,
+        patterns.cascade_quiet_windows,
+        patterns.cascade_onset_factor,
+    )
     position = 0
     while position < len(entries):
         moment = entries[position][0]
@@ -123,7 +139,12 @@ def find_cascade(windows: list[WindowGroup], rules: DetectionRules) -> CrossServ
         updates: dict[int, tuple[tuple[int, int, str, Layer, list[str]], ...]] = {}
         for entry in same_time:  # chains extend only from strictly earlier onsets
             rank = entry[1]
-            lower = [best[r] for r in best if r < rank]
+            # a step extends a chain whose last failure is lower and recent enough
+            lower = [
+                best[r]
+                for r in best
+                if r < rank and entry[0] - best[r][-1][0] <= patterns.cascade_step_ms
+            ]
             prefix = max(lower, key=lambda c: (len(c), len({e[2] for e in c})), default=())
             chain = (*prefix, entry)
             if chain[-1][0] - chain[0][0] > rules.patterns.cascade_window_ms:
@@ -188,16 +209,26 @@ def on_summary(
 def evaluate_window(
     current: WindowGroup,
     previous: WindowGroup | None,
-    before: WindowGroup | None,
+    before: WindowGroup | Sequence[WindowGroup | None] | None,
     rules: DetectionRules,
     policies: list[EscalationPolicy],
     cause: str,
     recorded_at: datetime,
 ) -> list[Event]:
-    """A cascade report (once per window pair) and its escalation, if the windows hold one."""
+    """A cascade report (once per window pair) and its escalation, if the windows hold one.
+
+    `before` are the windows before `previous`, newest first (None where no service had an
+    error): what onsets are judged against.
+    """
     if current.reported or (previous is not None and previous.reported):
         return []
-    windows = [w for w in (before, previous, current) if w is not None]
+    earlier = list(before) if isinstance(before, Sequence) else [before]
+    step = current.window_ms
+    chain = [previous, *earlier]
+    windows = [current]
+    for back, window in enumerate(chain, start=1):  # consecutive, oldest first after reversing
+        windows.append(window or WindowGroup(current.start_ms - back * step, step))
+    windows.reverse()
     cascade = find_cascade(windows, rules)
     if cascade is None:
         return []

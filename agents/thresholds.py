@@ -93,6 +93,18 @@ class PatternRules(Frozen):
     cascade_last: int = Field(default=5, ge=2, description="layers climb within the last N")
     cascade_min_layers: int = Field(default=3, ge=2, le=4)
     cascade_window_ms: int = Field(default=300_000, ge=1000)
+    cascade_min_onset_errors: int = Field(
+        default=2, ge=1, description="across services: errors that make a layer's failure"
+    )
+    cascade_step_ms: int = Field(
+        default=60_000, ge=1000, description="across services: most time between two steps"
+    )
+    cascade_quiet_windows: int = Field(
+        default=3, ge=1, description="across services: windows an onset is compared with"
+    )
+    cascade_onset_factor: float = Field(
+        default=3.0, ge=1.0, description="across services: an onset's rise over its own average"
+    )
     burst_count: int = Field(default=5, ge=2, description="errors of one layer …")
     burst_window_ms: int = Field(default=60_000, ge=1000, description="… within this long")
     burst_baseline_factor: float = Field(

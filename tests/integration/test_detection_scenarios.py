@@ -51,15 +51,16 @@ def cross_service_cascade() -> Scenario:
         ("checkout-web", Layer.API, "POST /checkout returned 503", "HTTPError"),
     ]
     for step, (service, layer, message, kind) in enumerate(chain):
-        s.error(
-            timedelta(minutes=30, seconds=10 + 12 * step),
-            layer=layer,
-            message=message,
-            exception_type=kind,
-            function=f"step{step}",
-            service=service,
-            member=True,
-        )
+        for repeat in range(2):  # a failing layer fails more than once
+            s.error(
+                timedelta(minutes=30, seconds=10 + 12 * step + 3 * repeat),
+                layer=layer,
+                message=message,
+                exception_type=kind,
+                function=f"step{step}",
+                service=service,
+                member=True,
+            )
     for minute in range(3, 7):  # later traffic moves each partition's watermark on
         for service, layer, message, kind in chain:
             s.error(
