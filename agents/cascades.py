@@ -155,9 +155,12 @@ def find_cascade(windows: list[WindowGroup], rules: DetectionRules) -> CrossServ
         best.update(updates)
         for chain in updates.values():
             services = {e[2] for e in chain}
-            if (len(chain), len(services)) > (len(found), len({e[2] for e in found})) and len(
-                services
-            ) >= 2:
+            ends_now = chain[-1][0] >= windows[-1].start_ms  # earlier chains were judged before
+            if (
+                ends_now
+                and len(services) >= 2
+                and (len(chain), len(services)) > (len(found), len({e[2] for e in found}))
+            ):
                 found = chain
     if len(found) < rules.patterns.cascade_min_layers:
         return None  # (one service's own cascade is the detection agent's)
@@ -198,7 +201,7 @@ def on_summary(
     summary: WindowSummarized,
     rules: DetectionRules,
     policies: list[EscalationPolicy],
-    before: WindowGroup | None = None,
+    before: WindowGroup | Sequence[WindowGroup | None] | None = None,
 ) -> list[Event]:
     """Evaluate a window as a summary for it arrives (tests; the agent seals windows first)."""
     return evaluate_window(

@@ -50,7 +50,8 @@ def feed(summaries: list[WindowSummarized]) -> list[object]:
         start = epoch_millis(item.window_start)
         current = add_summary(windows.get(start), item)
         windows[start] = current
-        out += on_summary(current, windows.get(start - MINUTE), item, RULES, [])
+        earlier = [windows.get(start - k * MINUTE) for k in range(2, 6)]
+        out += on_summary(current, windows.get(start - MINUTE), item, RULES, [], earlier)
     return out
 
 
@@ -134,3 +135,31 @@ def test_two_layers_are_not_a_cascade() -> None:
         )
         == []
     )
+
+
+def test_steady_background_failures_are_not_onsets() -> None:
+    """Layers that fail every minute anyway do not make a cascade by failing again."""
+    steady = []
+    for window in range(5):
+        steady += [
+            summary(
+                "inventory", Layer.INFRASTRUCTURE, timedelta(minutes=window, seconds=5), window
+            ),
+            summary("orders", Layer.CORE, timedelta(minutes=window, seconds=20), window),
+            summary("payments", Layer.SERVICE, timedelta(minutes=window, seconds=35), window),
+        ]
+    patterns = [e for e in feed(steady) if isinstance(e, PatternDetected)]
+    # the first window has no history, so it may look like a cascade; the rest must not
+    assert len(patterns) <= 1
+    assert all(p.window_start < T0 + timedelta(minutes=1) for p in patterns)
+
+
+def test_a_lone_error_is_not_a_failing_layer() -> None:
+    lone = [
+        summary("inventory", Layer.INFRASTRUCTURE, timedelta(seconds=5)).model_copy(
+            update={"counts_by_layer": {"infrastructure": 1}}
+        ),
+        summary("orders", Layer.CORE, timedelta(seconds=20)),
+        summary("payments", Layer.SERVICE, timedelta(seconds=35)),
+    ]
+    assert [e for e in feed(lone) if isinstance(e, PatternDetected)] == []
