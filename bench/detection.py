@@ -9,7 +9,8 @@ records on error.classified (one ErrorClassified per error; the pass-through for
 message there) — so start-up and the reading of results are outside the figure.
 
 Latency: a paced producer then sends errors with occurred_at = their scheduled send time, at
-25%, 50% and 90% of the measured detection rate, for a fixed time each, to both processes.
+25%, 50% and 90% of the measured detection rate, for a fixed time each (after a warm-up at
+the same rate whose errors are not measured), to both processes.
 Detection latency is a PatternDetected record's timestamp (when the worker sent it) minus the
 occurred_at of the error that caused it (PatternDetected → ErrorClassified → ErrorDetected by
 causation ids); the pass-through's is its output record's timestamp minus the occurred_at of
@@ -56,8 +57,9 @@ SHARES = (0.25, 0.5, 0.9)
 
 
 def backlog(count: int, seed: int) -> list[tuple[bytes, bytes]]:
-    """Encoded workload errors whose event times lie in the hour before the last one."""
-    start = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=2)
+    """Encoded workload errors of the hour that ended a quarter of an hour ago (the paced
+    phases that follow continue the same services' timelines without a jump of hours)."""
+    start = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=75)
     codec = AvroCodec()
     spec = WorkloadSpec(seed=seed, errors=count, services=SERVICES, start=start)
     return [(e.partition_key, codec.encode(e)) for e in generate(spec)]
@@ -179,12 +181,14 @@ def passthrough_latency(
 def run(base: Settings, quick: bool = False) -> dict[str, Any]:
     count = 6_000 if quick else 60_000
     phase_s = 15.0 if quick else 60.0
+    warm_s = 5.0 if quick else 10.0
     payloads = backlog(count, seed=21)
     result: dict[str, Any] = {
         "benchmark": "detection",
         "backlog": count,
         "services": SERVICES,
         "phase_seconds": phase_s,
+        "warm_up_seconds": warm_s,
     }
     with (
         environment(base, "det") as det_env,
@@ -217,12 +221,17 @@ def run(base: Settings, quick: bool = False) -> dict[str, Any]:
                     ("detection", det_env, worker),
                     ("passthrough", pass_env, passthrough),
                 ):
-                    plan = schedule(rate, phase_s, seed=1000 + index)
+                    # A warm-up at the same rate first (longer before the first phase, which
+                    # follows the backlog): its errors are sent but not measured.
+                    warm = warm_s * (3 if index == 0 else 1)
+                    plan = schedule(rate, warm + phase_s, seed=1000 + index)
                     log(f"detection: {label} paced at {rate:,.0f}/s ({share:.0%}), {len(plan)}")
                     since_ms = int(plan[0][0] * 1000) - 1000
-                    occurred = send_paced(env, plan)
+                    measured_from = int((plan[0][0] + warm) * 1000)
+                    sent_at = send_paced(env, plan)
+                    occurred = {k: v for k, v in sent_at.items() if v >= measured_from}
                     key = "det" if label == "detection" else "pass"
-                    sent[key] += len(occurred)
+                    sent[key] += len(sent_at)
                     log(f"detection: {label} waiting for {sent[key]} outputs")
                     wait_for_records(env, ERROR_CLASSIFIED, sent[key], 600, child.check)
                     if label == "detection":

@@ -7,7 +7,7 @@ each benchmark, so an interrupted run keeps what it measured) and prints a Markd
 Sections: ingest, detection, grouping, projection, memory (bench/<section>.py, each runnable
 on its own). --quick shrinks every size for a run of a few minutes; the default sizes are the
 ones the README reports. Progress goes to stderr.
-usage: bench/suite.py [--quick] [--only SECTION ...] [--out DIR] [--loghub DIR]
+usage: bench/suite.py [--quick] [--only SECTION ...] [--out DIR] [--loghub DIR] [--table JSON]
 """
 
 from __future__ import annotations
@@ -127,8 +127,8 @@ def rows(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
     proj = results.get("projection")
     if proj and "error" not in proj:
         for name, figures in sorted(proj.get("projectors", {}).items()):
-            if figures["messages"] < 1_000 or figures["events_per_s"] is None:
-                continue  # a batch or two: no rate worth printing (all are in the JSON)
+            if figures["messages"] < 10_000 or figures["events_per_s"] is None:
+                continue  # a few batches: no rate worth printing (all are in the JSON)
             out.append(
                 (
                     f"projection: {name} ({figures['messages']:,} events)",
@@ -187,6 +187,17 @@ def markdown(report: dict[str, Any]) -> str:
         "| --- | --- | --- | ---: |",
     ]
     lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows(report["results"])]
+    loads = [
+        f"{name} {r['load_average']['start'][0]} -> {r['load_average']['end'][0]}"
+        for name, r in report["results"].items()
+        if r.get("load_average")
+    ]
+    if loads:
+        lines += [
+            "",
+            f"1-minute load average around each benchmark ({info['cores']} cores): "
+            + ", ".join(loads),
+        ]
     return "\n".join(lines)
 
 
@@ -196,7 +207,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--only", action="append", choices=SECTIONS, help="repeatable")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
     parser.add_argument("--loghub", default=None, help="Loghub-2k folder (grouping)")
+    parser.add_argument(
+        "--table", type=Path, metavar="JSON", help="print the table of an earlier run and exit"
+    )
     args = parser.parse_args(argv)
+    if args.table is not None:
+        print(markdown(json.loads(args.table.read_text())))
+        return 0
     base: Settings = load_settings()
     chosen = args.only or list(SECTIONS)
     started = datetime.now(UTC)
@@ -212,6 +229,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         "results": {},
         "duration_s": 0.0,
     }
+    if args.only and path.exists():  # a partial run updates that day's figures
+        earlier = json.loads(path.read_text())
+        if earlier.get("quick") == args.quick:
+            report["results"] = earlier.get("results", {})
+            report["merged_from"] = earlier.get("started_at")
     runners: dict[str, Callable[[], dict[str, Any]]] = {
         "ingest": lambda: ingest.run(base, args.quick),
         "detection": lambda: detection.run(base, args.quick),
@@ -222,12 +244,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     for name in chosen:
         log(f"{name}: starting")
         section_clock = time.monotonic()
+        load_before = _load()
+        measured_at = datetime.now(UTC).isoformat(timespec="seconds")
         try:
             report["results"][name] = runners[name]()
         except Exception:
             report["results"][name] = {"benchmark": name, "error": traceback.format_exc()}
             log(f"{name}: failed\n{traceback.format_exc()}")
         report["results"][name]["seconds"] = time.monotonic() - section_clock
+        report["results"][name]["measured_at"] = measured_at
+        # The machine may be shared: each section says how busy it was around it.
+        report["results"][name]["load_average"] = {"start": load_before, "end": _load()}
         report["duration_s"] = time.monotonic() - clock
         report["load_average"]["end"] = _load()
         path.write_text(json.dumps(report, indent=2, default=str) + "\n")
