@@ -129,6 +129,10 @@ class DetectionStore(Protocol):
 
     def put_service(self, service: str, state: ServiceState) -> None: ...
 
+    def exemplar(self, group_id: str) -> dict[str, Any] | None: ...
+
+    def put_exemplar(self, group_id: str, exemplar: dict[str, Any]) -> None: ...
+
     def progress(self, partition: int) -> PartitionProgress | None: ...
 
     def put_progress(self, partition: int, progress: PartitionProgress) -> None: ...
@@ -141,6 +145,7 @@ class MemoryStore:
         self.groups: dict[str, GroupState] = {}
         self.services: dict[str, ServiceState] = {}
         self.partitions: dict[int, PartitionProgress] = {}
+        self.exemplars: dict[str, dict[str, Any]] = {}
 
     def group(self, group_id: str) -> GroupState | None:
         return self.groups.get(group_id)
@@ -153,6 +158,12 @@ class MemoryStore:
 
     def put_service(self, service: str, state: ServiceState) -> None:
         self.services[service] = state
+
+    def exemplar(self, group_id: str) -> dict[str, Any] | None:
+        return self.exemplars.get(group_id)
+
+    def put_exemplar(self, group_id: str, exemplar: dict[str, Any]) -> None:
+        self.exemplars[group_id] = exemplar
 
     def progress(self, partition: int) -> PartitionProgress | None:
         return self.partitions.get(partition)
@@ -455,8 +466,10 @@ class Detector:
                 min_occurrences_for_analysis=rules.min_occurrences_for_analysis,
             )
         classification = self._classify(event, details, frames, group)
-        if not group.exemplar:
-            group.exemplar = exemplar_of(facts_of(event, details, frames), classification)
+        if update.is_new:  # written once per group, apart from the state written per error
+            self.store.put_exemplar(
+                group.group_id, exemplar_of(facts_of(event, details, frames), classification)
+            )
         classification, corrected = _apply_corrections(classification, group)
         self.store.put_group(group)
 
@@ -729,14 +742,17 @@ class Detector:
         if group is None:
             return []
         self.store.put_group(groups.apply_correction(group, corrected))
-        if not ("category" in corrected or "type" in corrected) or not group.exemplar:
+        exemplar = self.store.exemplar(group.group_id)
+        if not ("category" in corrected or "type" in corrected) or not exemplar:
             return []
-        return [self._learn(group, event)]
+        return [self._learn(group, exemplar, event)]
 
-    def _learn(self, group: GroupState, feedback: FeedbackRecorded) -> Event:
-        facts = facts_from_exemplar(group.exemplar)
-        category = ErrorCategory(group.corrected.get("category", group.exemplar["category"]))
-        error_type = ErrorType(group.corrected.get("type", group.exemplar["type"]))
+    def _learn(
+        self, group: GroupState, exemplar: dict[str, Any], feedback: FeedbackRecorded
+    ) -> Event:
+        facts = facts_from_exemplar(exemplar)
+        category = ErrorCategory(group.corrected.get("category", exemplar["category"]))
+        error_type = ErrorType(group.corrected.get("type", exemplar["type"]))
         model = self.config.model if self.config.model is not None else TextModel()
         before = model.predict(facts)
         self.learned += 1

@@ -110,6 +110,23 @@ templates_table = state_table(
 )
 
 
+class _Exemplar:
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.data = data
+
+    def to_json(self) -> Any:
+        return self.data
+
+    @classmethod
+    def from_json(cls, data: Any) -> _Exemplar:
+        return cls(dict(data))
+
+
+exemplars_table = state_table(
+    app, "exemplars", register_state("errorstream_exemplar", _Exemplar), _partitions
+)
+
+
 class TableStore:
     """DetectionStore over the Faust tables (writes must happen inside stream iteration)."""
 
@@ -124,6 +141,13 @@ class TableStore:
 
     def put_service(self, service: str, state: ServiceState) -> None:
         services_table[service] = state
+
+    def exemplar(self, group_id: str) -> dict[str, Any] | None:
+        found = exemplars_table.get(group_id)
+        return None if found is None else found.data  # type: ignore[no-any-return]
+
+    def put_exemplar(self, group_id: str, exemplar: dict[str, Any]) -> None:
+        exemplars_table[group_id] = _Exemplar(exemplar)
 
     def progress(self, partition: int) -> PartitionProgress | None:
         return watermarks_table.get(str(partition))  # type: ignore[no-any-return]

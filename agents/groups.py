@@ -30,9 +30,6 @@ class GroupState:
     corrected: dict[str, str] = field(default_factory=dict)
     # The text model's guess for this group: (model version, category, type, confidence).
     model_guess: tuple[int, str, str, float] | None = None
-    # What the group looks like (its first, sanitised error) and how it was classified: what
-    # the text model learns from when an operator corrects the group.
-    exemplar: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -46,7 +43,6 @@ class GroupState:
             "ra": self.resolved_at_ms,
             "c": self.corrected,
             "m": list(self.model_guess) if self.model_guess else None,
-            "x": self.exemplar,
         }
 
     @classmethod
@@ -63,7 +59,6 @@ class GroupState:
             resolved_at_ms=data.get("ra"),
             corrected=dict(data.get("c") or {}),
             model_guess=(int(guess[0]), guess[1], guess[2], float(guess[3])) if guess else None,
-            exemplar=dict(data.get("x") or {}),
         )
 
     def corrections(

@@ -112,8 +112,9 @@ class ServiceWindows:
             bucket_ms=rules.bucket_ms,
             # Degradation compares two long windows: coarse buckets keep its sums short.
             total=Buckets(max(rules.bucket_ms, p.degradation_window_ms // 10)),
-            recent=Ring(max(p.recurring_last, p.cascade_last, rules.max_member_ids)),
-            new_groups=Ring(max(p.new_group_spike_count * 4, rules.max_member_ids)),
+            # Rings hold what the rules look at, no more: this state is written per error.
+            recent=Ring(max(p.recurring_last, p.cascade_last)),
+            new_groups=Ring(p.new_group_spike_count * 2),
         )
 
     def layer_counts(self, layer: Layer) -> Buckets:
@@ -196,14 +197,15 @@ def record(state: ServiceWindows, error: ObservedError, rules: DetectionRules) -
     state.total.add(error.at_ms, amount)
     entry = [error.at_ms, error.layer.value, error.group_id, error.error_id]
     state.recent.push(entry)
-    state.layer_ring(error.layer, max(p.burst_count * 2, rules.max_member_ids)).push(
-        [error.at_ms, error.error_id]
-    )
+    state.layer_ring(error.layer, p.burst_count * 2).push([error.at_ms, error.error_id])
     if error.new_group:
         state.new_groups.push([error.at_ms, error.group_id, error.error_id])
-    horizon = error.at_ms - rules.horizon_ms
-    for buckets in (*state.counts.values(), *state.scores.values(), state.total):
-        buckets.prune(horizon)
+    # Each counter keeps only the span its rules read.
+    for buckets in state.counts.values():
+        buckets.prune(error.at_ms - p.burst_window_ms - p.degradation_window_ms)
+    for buckets in state.scores.values():
+        buckets.prune(error.at_ms - rules.rate_window_ms)
+    state.total.prune(error.at_ms - 2 * p.degradation_window_ms)
 
 
 def _episode(
@@ -303,16 +305,19 @@ def detect(state: ServiceWindows, error: ObservedError, rules: DetectionRules) -
     )
 
     # burst: many errors of this layer in a short window
-    ring = state.layer_ring(error.layer, max(p.burst_count * 2, rules.max_member_ids))
+    ring = state.layer_ring(error.layer, p.burst_count * 2)
     recent = [e for e in ring.entries if at - p.burst_window_ms <= e[0] <= at]
+    count = float(len(recent))
+    if len(recent) >= ring.size:  # the ring is full: the counters know how many there were
+        count = state.layer_counts(error.layer).trailing(at, p.burst_window_ms)
     # A burst stands out from the layer's own recent rate: a steadily noisy layer is not bursting.
-    bursting = len(recent) >= p.burst_count
+    bursting = count >= p.burst_count
     if bursting and p.burst_baseline_factor > 0:  # only then is the baseline worth its sum
         span = p.degradation_window_ms
         baseline = state.layer_counts(error.layer).total(
             at - p.burst_window_ms - span + 1, at - p.burst_window_ms + 1
         )
-        bursting = len(recent) >= p.burst_baseline_factor * baseline * p.burst_window_ms / span
+        bursting = count >= p.burst_baseline_factor * baseline * p.burst_window_ms / span
     consider(
         f"burst:{error.layer.value}",
         bursting,
@@ -327,7 +332,7 @@ def detect(state: ServiceWindows, error: ObservedError, rules: DetectionRules) -
             at,
             0.9,
             Severity.HIGH if error.layer in (Layer.INFRASTRUCTURE, Layer.CORE) else Severity.MEDIUM,
-            f"{len(recent)} {error.layer.value} errors in {state.service} within "
+            f"{count:.0f} {error.layer.value} errors in {state.service} within "
             f"{p.burst_window_ms // 1000}s",
         ),
     )
