@@ -226,11 +226,11 @@ def evaluate_window(
     if current.reported or (previous is not None and previous.reported):
         return []
     earlier = list(before) if isinstance(before, Sequence) else [before]
-    step = current.window_ms
+    width = current.window_ms
     chain = [previous, *earlier]
     windows = [current]
     for back, window in enumerate(chain, start=1):  # consecutive, oldest first after reversing
-        windows.append(window or WindowGroup(current.start_ms - back * step, step))
+        windows.append(window or WindowGroup(current.start_ms - back * width, width))
     windows.reverse()
     cascade = find_cascade(windows, rules)
     if cascade is None:
