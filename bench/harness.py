@@ -140,7 +140,13 @@ def process_memory(pid: int) -> tuple[int, int]:
     return found.get("VmRSS", 0), found.get("VmHWM", 0)
 
 
-_LOGS = Path(tempfile.mkdtemp(prefix="errorstream-bench-"))
+_LOGS: list[Path] = []  # this run's log folder, made on first use
+
+
+def _log_folder() -> Path:
+    if not _LOGS:
+        _LOGS.append(Path(tempfile.mkdtemp(prefix="errorstream-bench-")))
+    return _LOGS[0]
 
 
 def start(
@@ -149,7 +155,9 @@ def start(
     """`python -m errorstream ARGS` (or `python SCRIPT ARGS`) with these settings."""
     port = free_port()
     command = [sys.executable, str(script)] if script else [sys.executable, "-m", "errorstream"]
-    log = _LOGS / f"{(script.stem if script else 'errorstream')}-{'-'.join(args)}-{port}.log"
+    log = (
+        _log_folder() / f"{(script.stem if script else 'errorstream')}-{'-'.join(args)}-{port}.log"
+    )
     environ = {
         **os.environ,
         **settings.as_environment(),
