@@ -31,6 +31,7 @@ from errorstream.agents.detection import (
 from errorstream.agents.global_config import ConfigSnapshot, GlobalConfig
 from errorstream.agents.groups import GroupState
 from errorstream.agents.stage import Emit, Origin, Stage
+from errorstream.agents.state_buffer import BufferedTable, Deliveries
 from errorstream.agents.state_codecs import register_state, state_table
 from errorstream.agents.templates import ClusterRecord, TemplateMiner
 from errorstream.agents.thresholds import PolicyBook
@@ -48,6 +49,8 @@ log = logging.getLogger(__name__)
 STAGE = "detection"
 FEEDBACK = "feedback.recorded"
 TEMPLATE_FLUSH_EVERY = 500
+BATCH_SIZE = 500  # events per batch: state written and outputs awaited once per batch
+BATCH_WITHIN_S = 0.05  # a partial batch is processed after this long without more events
 
 _config = settings()
 _partitions = _config.topic_partitions
@@ -127,37 +130,48 @@ exemplars_table = state_table(
 )
 
 
+_groups = BufferedTable(groups_table, "errorstream_group")
+_services = BufferedTable(services_table, "errorstream_service")
+_watermarks = BufferedTable(watermarks_table, "errorstream_partition")
+_templates = BufferedTable(templates_table, "errorstream_cluster")
+_exemplars = BufferedTable(exemplars_table, "errorstream_exemplar")
+BUFFERED = [_groups, _services, _watermarks, _templates, _exemplars]
+
+
 class TableStore:
-    """DetectionStore over the Faust tables (writes must happen inside stream iteration)."""
+    """DetectionStore over the Faust tables, written behind (agents/state_buffer.py): every
+    write belongs to the partition of the input event being handled (`partition`)."""
+
+    partition = 0
 
     def group(self, group_id: str) -> GroupState | None:
-        return groups_table.get(group_id)  # type: ignore[no-any-return]
+        return _groups.get(group_id)  # type: ignore[no-any-return]
 
     def put_group(self, state: GroupState) -> None:
-        groups_table[state.group_id] = state
+        _groups.set(state.group_id, state, self.partition)
 
     def service(self, service: str) -> ServiceState | None:
-        return services_table.get(service)  # type: ignore[no-any-return]
+        return _services.get(service)  # type: ignore[no-any-return]
 
     def put_service(self, service: str, state: ServiceState) -> None:
-        services_table[service] = state
+        _services.set(service, state, self.partition)
 
     def exemplar(self, group_id: str) -> dict[str, Any] | None:
-        found = exemplars_table.get(group_id)
+        found = _exemplars.get(group_id)
         return None if found is None else found.data  # type: ignore[no-any-return]
 
     def put_exemplar(self, group_id: str, exemplar: dict[str, Any]) -> None:
-        exemplars_table[group_id] = _Exemplar(exemplar)
+        _exemplars.set(group_id, _Exemplar(exemplar), self.partition)
 
     def progress(self, partition: int) -> PartitionProgress | None:
-        return watermarks_table.get(str(partition))  # type: ignore[no-any-return]
+        return _watermarks.get(str(partition))  # type: ignore[no-any-return]
 
     def put_progress(self, partition: int, progress: PartitionProgress) -> None:
-        watermarks_table[str(partition)] = progress
+        _watermarks.set(str(partition), progress, partition)
 
 
-_topics = {
-    name: app.topic(_config.topic(name), key_serializer="raw", value_serializer="raw")
+_topic_names = {
+    name: _config.topic(name)
     for name in {*TOPIC_OF_EVENT.values(), ERROR_DETECTED, FEEDBACK, ERROR_DEADLETTER}
 }
 _inputs = app.topic(
@@ -180,7 +194,7 @@ class _Miner:
 
     def current(self) -> TemplateMiner:
         if self.stale:
-            records = [state.record for _, state in templates_table.items() if state is not None]
+            records = [state.record for _, state in _templates.items() if state is not None]
             self.miner = TemplateMiner.restore(records)
             self.stale = False
         return self.miner
@@ -194,14 +208,15 @@ class _Miner:
     def flush(self) -> None:
         upserts, deletes = self.miner.drain_changes()
         for record in upserts:
-            templates_table[record.cluster_id] = _ClusterState(record)
+            _templates.set(record.cluster_id, _ClusterState(record), store.partition)
         for cluster_id in deletes:
-            templates_table.pop(cluster_id, None)
+            _templates.delete(cluster_id, store.partition)
         self.since_flush = 0
 
 
 miner_state = _Miner()
-detector = Detector(TableStore(), detection_config, on_template_change=miner_state.persist)
+store = TableStore()
+detector = Detector(store, detection_config, on_template_change=miner_state.persist)
 
 
 def _configure(snapshot: ConfigSnapshot) -> None:
@@ -222,6 +237,7 @@ _swept: set[str] = set()
 
 def handle(event: Event, origin: Origin) -> Iterable[Emit]:
     position = Position(origin.topic, origin.partition, origin.offset)
+    store.partition = origin.partition
     if isinstance(event, FeedbackRecorded):
         return [Emit(topic_for(e.event_type), e) for e in detector.on_feedback(event)]
     assert isinstance(event, ErrorDetected)
@@ -233,8 +249,28 @@ def handle(event: Event, origin: Origin) -> Iterable[Emit]:
     return [Emit(topic_for(e.event_type), e) for e in outcome.events]
 
 
-async def _send(topic: str, key: bytes | None, value: bytes) -> Any:
-    return await _topics[topic].send(key=key, value=value)
+async def _produce(
+    topic: str, key: bytes | None, value: bytes | None, partition: int | None
+) -> Any:
+    """Straight to the producer (Faust flushes it before committing offsets); the future
+    resolves when the broker has the record."""
+    return await app.producer.send(topic, key, value, partition, None, None)
+
+
+deliveries = Deliveries(_produce)
+
+
+async def _send(topic: str, key: bytes | None, value: bytes) -> None:
+    await deliveries.send(_topic_names[topic], key, value)
+
+
+async def _end_batch() -> None:
+    try:
+        await deliveries.settle(BUFFERED)
+    except Exception as exc:  # a record the broker never took: stop, reprocess after restart
+        log.exception("detection: a batch's records were not delivered; stopping the worker")
+        await app.crash(exc)
+        raise
 
 
 stage = Stage(STAGE, handle, (ErrorDetected, FeedbackRecorded), _send, healer=gap_healer())
@@ -242,7 +278,7 @@ stage = Stage(STAGE, handle, (ErrorDetected, FeedbackRecorded), _send, healer=ga
 
 @app.agent(_inputs, name=STAGE, concurrency=1)
 async def detect_errors(stream: faust.StreamT[Any]) -> None:
-    await stage.run(stream.events())
+    await stage.run_batches(stream, BATCH_SIZE, BATCH_WITHIN_S, _end_batch)
 
 
 @app.on_partitions_assigned.connect

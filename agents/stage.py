@@ -49,6 +49,23 @@ Handler = Callable[[Event, Origin], Iterable[Emit]]
 Sender = Callable[[str, bytes | None, bytes], Awaitable[Any]]
 
 
+class _Assignment:
+    """The next offset expected per partition within one consumer-group generation."""
+
+    def __init__(self) -> None:
+        self.next: dict[tuple[str, int], int] = {}
+        self.generation: object = None
+
+    def expect(self, tp: tuple[str, int], generation: object, offset: int) -> int | None:
+        """The offset expected at `tp` before this message (None: first since a rebalance)."""
+        if generation != self.generation:  # a rebalance: anchor every partition afresh
+            self.next.clear()
+            self.generation = generation
+        expected = self.next.get(tp)
+        self.next[tp] = offset + 1
+        return expected
+
+
 class Stage:
     """One agent's decode → handle → encode loop, with dead-lettering."""
 
@@ -124,23 +141,36 @@ class Stage:
         await self.send(self.deadletter_topic, key, self.codec.encode(letter))
 
     async def run(self, stream: AsyncIterable[faust.EventT[Any]]) -> None:
-        expected: dict[tuple[str, int], int] = {}  # next offset per partition, this assignment
-        generation: object = None
+        """One event at a time: Faust acks each when the next is asked for."""
+        tracker = _Assignment()
         async for event in stream:  # type: ignore[attr-defined]
-            message = event.message
-            tp = (message.topic, message.partition)
-            current = getattr(message, "generation_id", None)
-            if current != generation:  # a rebalance: anchor every partition afresh
-                expected.clear()
-                generation = current
-            if self.healer is not None:
-                await self._heal(tp, expected.get(tp), message.offset)
-            expected[tp] = message.offset + 1
-            timestamp = (
-                datetime.fromtimestamp(message.timestamp, UTC) if message.timestamp else None
-            )
-            origin = Origin(message.topic, message.partition, message.offset, timestamp)
-            await self.process(event.value, message.key, origin)
+            await self._message(event.value, event.message, tracker)
+
+    async def run_batches(
+        self,
+        stream: faust.StreamT[Any],
+        size: int,
+        within: float,
+        end_batch: Callable[[], Awaitable[Any]],
+    ) -> None:
+        """Up to `size` events at a time (fewer after `within` seconds without more). After a
+        batch, `end_batch` runs (write state, wait for deliveries); only then does Faust ack
+        the batch's events, so offsets are committed behind everything derived from them."""
+        tracker = _Assignment()
+        batches = stream.take_events(size, within=within)  # type: ignore[attr-defined]
+        async for events in batches:
+            for event in events:
+                await self._message(event.value, event.message, tracker)
+            await end_batch()
+
+    async def _message(self, value: Any, message: Any, tracker: _Assignment) -> None:
+        tp = (message.topic, message.partition)
+        expected = tracker.expect(tp, getattr(message, "generation_id", None), message.offset)
+        if self.healer is not None:
+            await self._heal(tp, expected, message.offset)
+        timestamp = datetime.fromtimestamp(message.timestamp, UTC) if message.timestamp else None
+        origin = Origin(message.topic, message.partition, message.offset, timestamp)
+        await self.process(value, message.key, origin)
 
     async def _heal(self, tp: tuple[str, int], expected: int | None, offset: int) -> None:
         """Process records Faust skipped before `offset` (see agents/gaps.py)."""

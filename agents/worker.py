@@ -25,4 +25,8 @@ def run_worker(loglevel: str = "info") -> None:
     logging.basicConfig(level=loglevel.upper())
     load_agents()
     worker = app.Worker(loglevel=loglevel, quiet=True)
+    # Faust's terminal spinner lowers the root logger to DEBUG so it can spin on every
+    # record; aiokafka then builds several debug records per event (a quarter of a
+    # worker's time). A service has no terminal to spin on.
+    worker.spinner = None
     worker.execute_from_commandline()

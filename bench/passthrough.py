@@ -32,4 +32,6 @@ async def forward(stream: faust.StreamT[Any]) -> None:
 
 if __name__ == "__main__":
     logging.basicConfig(level=logging.WARNING)
-    app.Worker(loglevel="warning", quiet=True).execute_from_commandline()
+    worker = app.Worker(loglevel="warning", quiet=True)
+    worker.spinner = None  # as agents/worker.py: no DEBUG root logger for a terminal spinner
+    worker.execute_from_commandline()

@@ -26,7 +26,10 @@ from typing import Any, Generic, TypeVar
 
 import psycopg
 from confluent_kafka import ConsumerGroupTopicPartitions, KafkaException, TopicPartition
-from confluent_kafka.admin import AdminClient, OffsetSpec
+from confluent_kafka.admin import (  # type: ignore[attr-defined]  # OffsetSpec: no __all__ entry
+    AdminClient,
+    OffsetSpec,
+)
 from prometheus_client import REGISTRY
 
 from errorstream import metrics
@@ -125,7 +128,8 @@ class KafkaProbe:
         if not tps:
             return {}
         ends: dict[Partition, list[int]] = {}
-        for spec in (OffsetSpec.earliest(), OffsetSpec.latest()):
+        earliest, latest = OffsetSpec.earliest(), OffsetSpec.latest()  # type: ignore[no-untyped-call]
+        for spec in (earliest, latest):
             futures = self.admin.list_offsets(
                 {tp: spec for tp in tps}, request_timeout=self.timeout
             )

@@ -9,6 +9,9 @@ import subprocess
 import sys
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
 from errorstream.agents.fingerprints import (
     Fingerprint,
     fingerprint,
@@ -17,8 +20,6 @@ from errorstream.agents.fingerprints import (
 )
 from errorstream.agents.stacktraces import Frame, parse_stack_trace
 from errorstream.agents.templates import TemplateMiner
-from hypothesis import given
-from hypothesis import strategies as st
 
 SAMPLES = pathlib.Path(__file__).resolve().parents[1] / "data" / "stacktraces"
 

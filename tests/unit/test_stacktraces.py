@@ -6,6 +6,9 @@ import pathlib
 import re
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
 from errorstream.agents.stacktraces import (
     Frame,
     ParsedTrace,
@@ -14,8 +17,6 @@ from errorstream.agents.stacktraces import (
     normalise_frame,
     parse_stack_trace,
 )
-from hypothesis import given
-from hypothesis import strategies as st
 
 SAMPLES = pathlib.Path(__file__).resolve().parents[1] / "data" / "stacktraces"
 

@@ -8,6 +8,9 @@ import os
 import pathlib
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from errorstream.agents.templates import (
     WILDCARD,
     ClusterRecord,
@@ -18,9 +21,6 @@ from errorstream.agents.templates import (
     grouping_accuracy,
     mask,
 )
-from hypothesis import given, settings
-from hypothesis import strategies as st
-
 from errorstream.cli import mine_templates
 
 W = WILDCARD
