@@ -4,8 +4,8 @@ baseline measured in the same run on the same machine.
 
 Writes bench/results/<date>.json (<date>-quick.json with --quick; the JSON is rewritten after
 each benchmark, so an interrupted run keeps what it measured) and prints a Markdown table.
-Sections: ingest, detection, grouping, projection, memory (bench/<section>.py, each runnable
-on its own). --quick shrinks every size for a run of a few minutes; the default sizes are the
+Sections: ingest, detection, grouping, noise, projection, toolbox, memory (bench/<section>.py,
+each runnable on its own). --quick shrinks every size for a run of a few minutes; the default sizes are the
 ones the README reports. Progress goes to stderr.
 usage: bench/suite.py [--quick] [--only SECTION ...] [--out DIR] [--loghub DIR] [--table JSON]
 """
@@ -27,12 +27,14 @@ import detection
 import grouping
 import ingest
 import memory
+import noise
 import projection
+import toolbox
 from harness import ROOT, log, machine
 
 from errorstream.config import Settings, load_settings
 
-SECTIONS = ("ingest", "detection", "grouping", "projection", "memory")
+SECTIONS = ("ingest", "detection", "grouping", "noise", "projection", "toolbox", "memory")
 
 
 def _load() -> list[float]:
@@ -124,6 +126,20 @@ def rows(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
                 f"speed {_x(group['average']['speed_ratio'])}",
             )
         )
+    alerts = results.get("noise")
+    if alerts and "error" not in alerts:
+        per = alerts["per_1000_errors"]
+        out.append(
+            (
+                f"alert noise: {alerts['errors']:,} workload errors over {alerts['hours']} h "
+                f"({alerts['groups']:,} groups), per 1,000 errors",
+                f"{per['alerts']:g} alerts + {per['escalations']:g} escalations "
+                f"({per['patterns']:g} patterns)",
+                f"a page per error: 1,000; per severe error: {per['per_severe_error']:g}; "
+                f"per new group: {per['per_group']:g}",
+                f"1 page per {alerts['reduction_vs_per_error']:g} errors",
+            )
+        )
     proj = results.get("projection")
     if proj and "error" not in proj:
         for name, figures in sorted(proj.get("projectors", {}).items()):
@@ -150,6 +166,26 @@ def rows(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
                     _x(replay["ratio"]),
                 )
             )
+    tools = results.get("toolbox")
+    if tools and "error" not in tools:
+        out.append(
+            (
+                f"toolbox: `errorstream ingest` ({tools['records']:,} JSON lines, "
+                f"{tools['record_bytes']} B)",
+                f"{_n(tools['ingest_events_per_s'])} events/s",
+                f"raw producer of the same records: {_n(tools['raw_events_per_s'])}/s",
+                _x(tools["ingest_ratio"], 3),
+            )
+        )
+        out.append(
+            (
+                "toolbox: `errorstream classify` / `redact` (offline)",
+                f"{_n(tools['classify_records_per_s'])} / {_n(tools['redact_records_per_s'])} "
+                "records/s",
+                f"parsing the JSON lines alone: {_n(tools['parse_only_records_per_s'])}/s",
+                _x(tools["classify_ratio"], 3),
+            )
+        )
     mem = results.get("memory")
     if mem and "error" not in mem:
         state = mem["state"]
@@ -238,7 +274,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "ingest": lambda: ingest.run(base, args.quick),
         "detection": lambda: detection.run(base, args.quick),
         "grouping": lambda: run_grouping(args.quick, args.loghub),
+        "noise": lambda: noise.run(errors=5_000 if args.quick else 20_000),
         "projection": lambda: projection.run(base, args.quick),
+        "toolbox": lambda: toolbox.run(base, args.quick),
         "memory": lambda: memory.run(base, args.quick, rate=steady_rate(report)),
     }
     for name in chosen:
