@@ -7,9 +7,12 @@ State lives in plain Faust tables (in memory, recovered from their compacted cha
 
 from __future__ import annotations
 
+from typing import Any
+
 import faust
 
 from errorstream.agents.gaps import GapHealer
+from errorstream.agents.state_buffer import Deliveries
 from errorstream.agents.transport import broker_url
 from errorstream.config import Settings, settings
 
@@ -40,6 +43,19 @@ def create_app(config: Settings) -> faust.App:
 
 
 app = create_app(settings())
+
+
+async def _produce(
+    topic: str, key: bytes | None, value: bytes | None, partition: int | None
+) -> Any:
+    """Straight to the producer (Faust flushes it before committing offsets); the future
+    resolves when the broker has the record."""
+    return await app.producer.send(topic, key, value, partition, None, None)
+
+
+def deliveries() -> Deliveries:
+    """A batching stage's sender: records awaited per batch; a lost one stops the worker."""
+    return Deliveries(_produce, on_failure=app.crash)
 
 
 def gap_healer() -> GapHealer:

@@ -13,6 +13,7 @@ from typing import Any
 import faust
 
 from errorstream.agents.app import app, gap_healer
+from errorstream.agents.app import deliveries as new_deliveries
 from errorstream.agents.cascades import (
     CascadeProgress,
     WindowGroup,
@@ -21,6 +22,7 @@ from errorstream.agents.cascades import (
 )
 from errorstream.agents.detection_agent import detection_config
 from errorstream.agents.stage import Emit, Origin, Stage
+from errorstream.agents.state_buffer import BufferedTable
 from errorstream.agents.state_codecs import register_state, state_table
 from errorstream.config import settings
 from errorstream.schemas.models import Event, WindowSummarized, epoch_millis, from_epoch_millis
@@ -49,12 +51,18 @@ class _CascadeState:
         return WindowGroup.from_json(data)
 
 
-windows_table = state_table(
-    app, "cascade_windows", register_state("errorstream_cascade_state", _CascadeState), 1
-)
+CASCADE_STATE = register_state("errorstream_cascade_state", _CascadeState)
+windows_table = state_table(app, "cascade_windows", CASCADE_STATE, 1)
 
-_topics = {
-    name: app.topic(_config.topic(name), key_serializer="raw", value_serializer="raw")
+# Written behind (agents/state_buffer.py): a window's group holds every service's summary of
+# it, so writing it per summary would cost O(services) per event; once per batch it is cheap.
+windows = BufferedTable(windows_table, CASCADE_STATE)
+BATCH_SIZE = 500
+BATCH_WITHIN_S = 0.05
+
+_summaries = app.topic(_config.topic(SUMMARIES), key_serializer="raw", value_serializer="raw")
+_topic_names = {
+    name: _config.topic(name)
     for name in (SUMMARIES, "pattern.detected", "escalation.raised", ERROR_DEADLETTER)
 }
 
@@ -68,9 +76,9 @@ def handle(event: Event, _origin: Origin) -> Iterable[Emit]:
     assert isinstance(event, WindowSummarized)
     if not event.partition_closed:
         start = epoch_millis(event.window_start)
-        windows_table[f"w:{start}"] = add_summary(windows_table.get(f"w:{start}"), event)
+        windows.set(f"w:{start}", add_summary(windows.get(f"w:{start}"), event), 0)
         return []
-    progress = windows_table.get(PROGRESS) or CascadeProgress()
+    progress = windows.get(PROGRESS) or CascadeProgress()
     boundary = epoch_millis(event.window_end)
     partition = event.partition if event.partition is not None else 0
     progress.closed[partition] = max(progress.closed.get(partition, boundary), boundary)
@@ -80,17 +88,17 @@ def handle(event: Event, _origin: Origin) -> Iterable[Emit]:
         window_ms = event.window_ms
         starts = sorted(
             int(key[2:])
-            for key in windows_table
+            for key, _ in windows.items()
             if key.startswith("w:")
             and int(key[2:]) + window_ms <= sealed
             and (progress.evaluated_until is None or int(key[2:]) >= progress.evaluated_until)
         )
         for start in starts:
-            current = windows_table[f"w:{start}"]
+            current = windows.get(f"w:{start}")
             out += evaluate_window(
                 current,
-                windows_table.get(f"w:{start - window_ms}"),
-                [windows_table.get(f"w:{start - k * window_ms}") for k in range(2, 2 + QUIET)],
+                windows.get(f"w:{start - window_ms}"),
+                [windows.get(f"w:{start - k * window_ms}") for k in range(2, 2 + QUIET)],
                 detection_config.rules,
                 detection_config.policies,
                 # cause and time come from the window itself, not from whichever partition's
@@ -98,22 +106,29 @@ def handle(event: Event, _origin: Origin) -> Iterable[Emit]:
                 str(uuid.uuid5(uuid.NAMESPACE_URL, f"errorstream:cascade-window:{start}")),
                 from_epoch_millis(start + window_ms),
             )
-            windows_table[f"w:{start}"] = current
+            windows.set(f"w:{start}", current, 0)
         progress.evaluated_until = max(progress.evaluated_until or sealed, sealed)
         horizon = sealed - KEEP_WINDOWS * window_ms
-        for key in [k for k in windows_table if k.startswith("w:") and int(k[2:]) < horizon]:
-            del windows_table[key]
-    windows_table[PROGRESS] = progress
+        for key in [k for k, _ in windows.items() if k.startswith("w:") and int(k[2:]) < horizon]:
+            windows.delete(key, 0)
+    windows.set(PROGRESS, progress, 0)
     return [Emit(topic_for(e.event_type), e) for e in out]
 
 
-async def _send(topic: str, key: bytes | None, value: bytes) -> Any:
-    return await _topics[topic].send(key=key, value=value)
+deliveries = new_deliveries()
+
+
+async def _send(topic: str, key: bytes | None, value: bytes) -> None:
+    await deliveries.send(_topic_names[topic], key, value)
+
+
+async def _end_batch() -> None:
+    await deliveries.settle([windows])
 
 
 stage = Stage(STAGE, handle, (WindowSummarized,), _send, healer=gap_healer())
 
 
-@app.agent(_topics[SUMMARIES], name=STAGE, concurrency=1)
+@app.agent(_summaries, name=STAGE, concurrency=1)
 async def detect_cascades(stream: faust.StreamT[Any]) -> None:
-    await stage.run(stream.events())
+    await stage.run_batches(stream, BATCH_SIZE, BATCH_WITHIN_S, _end_batch)

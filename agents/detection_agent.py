@@ -21,6 +21,7 @@ from typing import Any
 import faust
 
 from errorstream.agents.app import app, gap_healer
+from errorstream.agents.app import deliveries as new_deliveries
 from errorstream.agents.detection import (
     DetectionConfig,
     Detector,
@@ -31,7 +32,7 @@ from errorstream.agents.detection import (
 from errorstream.agents.global_config import ConfigSnapshot, GlobalConfig
 from errorstream.agents.groups import GroupState
 from errorstream.agents.stage import Emit, Origin, Stage
-from errorstream.agents.state_buffer import BufferedTable, Deliveries
+from errorstream.agents.state_buffer import BufferedTable
 from errorstream.agents.state_codecs import register_state, state_table
 from errorstream.agents.templates import ClusterRecord, TemplateMiner
 from errorstream.agents.thresholds import PolicyBook
@@ -249,15 +250,7 @@ def handle(event: Event, origin: Origin) -> Iterable[Emit]:
     return [Emit(topic_for(e.event_type), e) for e in outcome.events]
 
 
-async def _produce(
-    topic: str, key: bytes | None, value: bytes | None, partition: int | None
-) -> Any:
-    """Straight to the producer (Faust flushes it before committing offsets); the future
-    resolves when the broker has the record."""
-    return await app.producer.send(topic, key, value, partition, None, None)
-
-
-deliveries = Deliveries(_produce)
+deliveries = new_deliveries()
 
 
 async def _send(topic: str, key: bytes | None, value: bytes) -> None:
@@ -265,12 +258,7 @@ async def _send(topic: str, key: bytes | None, value: bytes) -> None:
 
 
 async def _end_batch() -> None:
-    try:
-        await deliveries.settle(BUFFERED)
-    except Exception as exc:  # a record the broker never took: stop, reprocess after restart
-        log.exception("detection: a batch's records were not delivered; stopping the worker")
-        await app.crash(exc)
-        raise
+    await deliveries.settle(BUFFERED)
 
 
 stage = Stage(STAGE, handle, (ErrorDetected, FeedbackRecorded), _send, healer=gap_healer())

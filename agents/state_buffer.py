@@ -15,6 +15,7 @@ partition went.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
@@ -24,6 +25,8 @@ from faust.serializers import codecs
 Send = Callable[[str, bytes | None, bytes | None, int | None], Awaitable["asyncio.Future[Any]"]]
 
 _DELETED = object()
+
+log = logging.getLogger(__name__)
 
 
 class BufferedTable:
@@ -71,8 +74,11 @@ class BufferedTable:
 class Deliveries:
     """The records sent since the last batch boundary, awaited before the batch is acked."""
 
-    def __init__(self, send: Send) -> None:
+    def __init__(
+        self, send: Send, on_failure: Callable[[BaseException], Awaitable[Any]] | None = None
+    ) -> None:
         self._send = send
+        self._on_failure = on_failure
         self._pending: list[asyncio.Future[Any]] = []
         self.sent = 0
 
@@ -84,14 +90,20 @@ class Deliveries:
 
     async def settle(self, tables: list[BufferedTable]) -> int:
         """Write every table's changed keys, then wait until the broker has every record sent
-        since the last settle. Raises what a failed delivery raised (the batch is not acked,
-        so its events are processed again after a restart)."""
+        since the last settle. A failed delivery calls `on_failure` (the worker stops: the
+        batch is not acked, so its events are processed again after a restart), then raises."""
         written = 0
-        for table in tables:
-            for topic, key, value, partition in table.drain():
-                await self.send(topic, key, value, partition)
-                written += 1
-        pending, self._pending = self._pending, []
-        if pending:
-            await asyncio.gather(*pending)
+        try:
+            for table in tables:
+                for topic, key, value, partition in table.drain():
+                    await self.send(topic, key, value, partition)
+                    written += 1
+            pending, self._pending = self._pending, []
+            if pending:
+                await asyncio.gather(*pending)
+        except Exception as exc:
+            log.exception("records of a batch were not delivered; stopping")
+            if self._on_failure is not None:
+                await self._on_failure(exc)
+            raise
         return written

@@ -4,8 +4,8 @@ baseline measured in the same run on the same machine.
 
 Writes bench/results/<date>.json (<date>-quick.json with --quick; the JSON is rewritten after
 each benchmark, so an interrupted run keeps what it measured) and prints a Markdown table.
-Sections: ingest, detection, grouping, noise, projection, toolbox, memory (bench/<section>.py,
-each runnable on its own). --quick shrinks every size for a run of a few minutes; the default sizes are the
+Sections: ingest, detection, grouping, classification, noise, projection, toolbox, memory
+(bench/<section>.py, each runnable on its own). --quick shrinks every size for a run of a few minutes; the default sizes are the
 ones the README reports. Progress goes to stderr.
 usage: bench/suite.py [--quick] [--only SECTION ...] [--out DIR] [--loghub DIR] [--table JSON]
 """
@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import classification
 import detection
 import grouping
 import ingest
@@ -34,7 +35,16 @@ from harness import ROOT, log, machine
 
 from errorstream.config import Settings, load_settings
 
-SECTIONS = ("ingest", "detection", "grouping", "noise", "projection", "toolbox", "memory")
+SECTIONS = (
+    "ingest",
+    "detection",
+    "grouping",
+    "classification",
+    "noise",
+    "projection",
+    "toolbox",
+    "memory",
+)
 
 
 def _load() -> list[float]:
@@ -124,6 +134,22 @@ def rows(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
                 f"drain3: GA {theirs['ga']:.3f}, {_n(theirs['lines_per_s'])} lines/s",
                 f"GA {_x(group['average']['ga_ratio'])}, "
                 f"speed {_x(group['average']['speed_ratio'])}",
+            )
+        )
+    cls = results.get("classification")
+    if cls and "error" not in cls:
+        whole, held = cls["accuracy_whole"], cls["accuracy_holdout"]
+        out.append(
+            (
+                f"classification: labelled set ({cls['records']} errors; holdout "
+                f"{cls['holdout']}), rules",
+                "accuracy category/type/severity/layer: whole "
+                + "/".join(f"{whole[f]:.3f}" for f in classification.FIELDS)
+                + ", holdout "
+                + "/".join(f"{held[f]:.3f}" for f in classification.FIELDS),
+                f"{_n(cls['classify_per_s'])} records/s (rules), "
+                f"{_n(cls['classify_with_model_per_s'])}/s with the text model",
+                "",
             )
         )
     alerts = results.get("noise")
@@ -274,6 +300,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "ingest": lambda: ingest.run(base, args.quick),
         "detection": lambda: detection.run(base, args.quick),
         "grouping": lambda: run_grouping(args.quick, args.loghub),
+        "classification": lambda: classification.run(repeats=1 if args.quick else 5),
         "noise": lambda: noise.run(errors=5_000 if args.quick else 20_000),
         "projection": lambda: projection.run(base, args.quick),
         "toolbox": lambda: toolbox.run(base, args.quick),

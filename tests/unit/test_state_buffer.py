@@ -100,16 +100,23 @@ def test_settle_writes_the_tables_then_waits_for_every_delivery() -> None:
     ]
 
 
-def test_a_failed_delivery_fails_the_batch() -> None:
+@pytest.mark.logs_errors
+def test_a_failed_delivery_fails_the_batch_and_stops_the_worker() -> None:
+    stopped: list[BaseException] = []
+
+    async def stop(exc: BaseException) -> None:
+        stopped.append(exc)
+
     async def produce(*_args: Any) -> asyncio.Future[Any]:
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         future.set_exception(RuntimeError("broker said no"))
         return future
 
     async def scenario() -> None:
-        deliveries = Deliveries(produce)
+        deliveries = Deliveries(produce, on_failure=stop)
         await deliveries.send("t", None, b"v")
         await deliveries.settle([])
 
     with pytest.raises(RuntimeError, match="broker said no"):
         asyncio.run(scenario())
+    assert [str(exc) for exc in stopped] == ["broker said no"]
