@@ -90,6 +90,8 @@ def test_the_detection_agents_events_become_consistent_read_models(
     assert {r[0] for r in query(env, "SELECT pattern_id FROM error_patterns")} == {
         e.pattern_id for e in patterns
     }
+    members = {(e.pattern_id, error_id) for e in patterns for error_id in e.error_ids}
+    assert set(query(env, "SELECT pattern_id, error_id FROM error_pattern_members")) == members
     assert {r[0] for r in query(env, "SELECT alert_id FROM alerts")} == {e.alert_id for e in alerts}
     resolved = {e.alert_id for e in alerts if isinstance(e, AlertResolved)}
     assert {r[0] for r in query(env, "SELECT alert_id FROM alerts WHERE status = 'resolved'")} == (

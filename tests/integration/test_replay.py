@@ -48,6 +48,7 @@ VIEWS = (
     "mttr_by_service",
     "correction_success_rate",
     "alert_noise_by_rule",
+    "error_pattern_members",
 )
 
 

@@ -34,6 +34,7 @@ READ_MODEL_VIEWS = (
     "mttr_by_service",
     "correction_success_rate",
     "alert_noise_by_rule",
+    "error_pattern_members",
 )
 
 
