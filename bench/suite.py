@@ -230,6 +230,8 @@ def rows(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
             )
         )
     for name in SECTIONS:
+        if results.get(name, {}).get("skipped"):
+            out.append((name, "skipped: " + results[name]["skipped"], "", ""))
         if results.get(name, {}).get("error"):
             out.append((name, "failed: " + results[name]["error"].splitlines()[-1], "", ""))
     return out
