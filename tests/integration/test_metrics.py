@@ -94,6 +94,9 @@ def test_a_worker_and_a_projector_export_the_documented_metrics(
             s.total("errorstream_events_consumed_total", agent="detection") >= GOOD + GARBAGE
             and s.has("errorstream_consumer_lag_messages")
             and s.total("errorstream_consumer_lag_messages") == 0
+            # state snapshots (watermarks) are copied by a 1 s timer, lag by its own cache:
+            # wait for both, or a fast worker is scraped between them
+            and s.has("errorstream_watermark_lag_seconds")
         ),
         what="worker caught up",
     )
